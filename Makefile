@@ -1,0 +1,24 @@
+# The two commands of the README: `make run` and `make test`. Each sets up what it needs first.
+PYTHON := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint setup setup-dev
+
+run: setup
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py collectstatic --noinput -v 0
+	$(PYTHON) manage.py load_demo
+	exec $(PYTHON) manage.py runplatform --host $(HOST) --port $(PORT)
+
+test: setup-dev lint
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: setup-dev
+	$(PYTHON) -m ruff check .
+
+setup:
+	scripts/bootstrap
+
+setup-dev:
+	scripts/bootstrap --dev

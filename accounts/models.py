@@ -1,0 +1,25 @@
+"""Accounts: the platform's user, with the public profile a creator shows."""
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+
+DISPLAY_NAME_MAX = 60
+BIO_MAX = 1000
+
+
+class User(AbstractUser):
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX, blank=True)
+    bio = models.TextField(max_length=BIO_MAX, blank=True)
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    avatar_thumbnail = models.ImageField(upload_to="avatars/thumbs/", blank=True)
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def shown_name(self) -> str:
+        """The name shown on pages: the display name when set, else the username."""
+        return self.display_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", kwargs={"username": self.username})

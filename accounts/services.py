@@ -1,0 +1,62 @@
+"""Every write to accounts: sign-up, tokens and profile edits."""
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from accounts.media import delete_on_commit, storing_image, stored_names
+from accounts.models import User
+from imaging import sanitize_image
+
+AVATAR_FIELDS = ("avatar", "avatar_thumbnail")
+
+
+@transaction.atomic
+def sign_up(*, username: str, email: str, password: str) -> User:
+    """Create an account after Django's password validators accept the password."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "That username is taken."})
+    user = User(username=username, email=email)
+    user.full_clean(exclude=["password"])
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def issue_token(*, user: User) -> Token:
+    """The user's API token, created on first request."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def revoke_token(*, user: User) -> None:
+    Token.objects.filter(user=user).delete()
+
+
+def update_profile(
+    *,
+    user: User,
+    display_name: str | None = None,
+    bio: str | None = None,
+    avatar: bytes | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    """Change the public profile; the avatar is sanitized before anything is written.
+
+    Raises imaging.ImageRejected or django ValidationError, leaving the stored profile as it was.
+    """
+    sanitized = sanitize_image(avatar) if avatar is not None else None
+    if display_name is not None:
+        user.display_name = display_name.strip()
+    if bio is not None:
+        user.bio = bio.strip()
+    user.full_clean(exclude=["password", *AVATAR_FIELDS])
+    with transaction.atomic():
+        if remove_avatar and sanitized is None:
+            delete_on_commit(user.avatar.storage, stored_names(user, *AVATAR_FIELDS))
+            user.avatar = user.avatar_thumbnail = ""
+        with storing_image(user, image_field="avatar", thumbnail_field="avatar_thumbnail", image=sanitized):
+            user.save()
+    return user
+

@@ -1,0 +1,65 @@
+"""Characters: what creators define, share and import/export as character cards."""
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.urls import reverse
+
+from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH
+
+
+def text_field(limit_key: str) -> models.TextField:
+    """A long text with its card limit enforced on full_clean (TextField alone only hints it)."""
+    limit = FIELD_LIMITS[limit_key]
+    return models.TextField(blank=True, max_length=limit, validators=[MaxLengthValidator(limit)])
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public: listed and searchable"
+    UNLISTED = "unlisted", "Unlisted: anyone with the link"
+    PRIVATE = "private", "Private: only you"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=MAX_TAG_LENGTH, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Character(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="characters")
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=FIELD_LIMITS["name"])
+    tagline = models.CharField(max_length=FIELD_LIMITS["tagline"], blank=True)
+    persona = text_field("persona")
+    greeting = text_field("greeting")
+    example_dialogue = text_field("example_dialogue")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="characters")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    voice = models.CharField(max_length=FIELD_LIMITS["voice"], blank=True, help_text="A voice id from the voice catalogue.")
+    extensions = models.JSONField(default=dict, blank=True, help_text="Free card extensions; kept untouched on export.")
+    platform_data = models.JSONField(default=dict, blank=True, help_text="The platform's own card extension keys.")
+    card_data = models.JSONField(default=dict, blank=True, help_text="Other card fields, kept for faithful export.")
+    portrait = models.ImageField(upload_to="portraits/", blank=True)
+    portrait_thumbnail = models.ImageField(upload_to="portraits/thumbs/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["visibility", "-created_at"]), models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("character_detail", kwargs={"slug": self.slug})
+
+    def is_visible_to(self, user) -> bool:
+        """Public and unlisted characters are seen by anyone with the link; private ones by owner and staff."""
+        if self.visibility != Visibility.PRIVATE:
+            return True
+        return user.is_authenticated and (user.pk == self.owner_id or user.is_staff)

@@ -1,0 +1,134 @@
+"""Character pages: browse, view, create, edit, delete, import, and a creator's profile."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.forms import add_service_error
+from accounts.selectors import active_users
+from characters import selectors, services
+from characters.cards import CardError
+from characters.forms import CardImportForm, CharacterForm
+from characters.models import Character
+from imaging import ImageRejected
+
+PAGE_SIZE = 24
+
+
+def paginate(request: HttpRequest, items) -> object:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def visible_or_404(request: HttpRequest, slug: str) -> Character:
+    character = selectors.character_for_viewer(slug=slug, viewer=request.user)
+    if character is None:
+        raise Http404("No character with that name is visible to you.")
+    return character
+
+
+def owned_or_403(request: HttpRequest, slug: str) -> Character:
+    character = visible_or_404(request, slug)
+    if character.owner_id != request.user.pk:
+        raise PermissionDenied("Only the owner can change this character.")
+    return character
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    query, tag = request.GET.get("q", ""), request.GET.get("tag", "")
+    characters = selectors.search_characters(viewer=request.user, query=query, tag=tag)
+    context = {"page": paginate(request, characters), "query": query, "tag": tag, "popular_tags": selectors.popular_tags()}
+    return render(request, "characters/home.html", context)
+
+
+def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    character = visible_or_404(request, slug)
+    return render(request, "characters/detail.html", {"character": character, "is_owner": character.owner_id == request.user.pk})
+
+
+def form_arguments(form: CharacterForm) -> dict:
+    data = dict(form.cleaned_data)
+    portrait = data.pop("portrait")
+    return {**data, "tags": [data.pop("tags")], "portrait": portrait.read() if portrait else None}
+
+
+@login_required
+def character_create(request: HttpRequest) -> HttpResponse:
+    form = CharacterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        arguments = form_arguments(form)
+        arguments.pop("remove_portrait")
+        try:
+            character = services.create_character(owner=request.user, **arguments)
+        except ImageRejected as exc:
+            add_service_error(form, exc, field="portrait")
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"{character.name} is ready.")
+            return redirect(character)
+    return render(request, "characters/form.html", {"form": form, "creating": True})
+
+
+@login_required
+def character_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    character = owned_or_403(request, slug)
+    initial = {
+        "name": character.name, "tagline": character.tagline, "persona": character.persona,
+        "greeting": character.greeting, "example_dialogue": character.example_dialogue,
+        "tags": ", ".join(tag.name for tag in character.tags.all()), "visibility": character.visibility,
+        "voice": character.voice, "extensions": character.extensions,
+    }
+    form = CharacterForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        arguments = form_arguments(form)
+        try:
+            services.update_character(
+                character=character,
+                actor=request.user,
+                tags=arguments.pop("tags"),
+                portrait=arguments.pop("portrait"),
+                remove_portrait=arguments.pop("remove_portrait"),
+                changes=arguments,
+            )
+        except ImageRejected as exc:
+            add_service_error(form, exc, field="portrait")
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(character)
+        character.refresh_from_db()
+    return render(request, "characters/form.html", {"form": form, "character": character, "creating": False})
+
+
+@login_required
+def character_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    character = owned_or_403(request, slug)
+    if request.method == "POST":
+        services.delete_character(character=character, actor=request.user)
+        messages.success(request, f"{character.name} was deleted.")
+        return redirect("profile", username=request.user.username)
+    return render(request, "characters/confirm_delete.html", {"character": character})
+
+
+@login_required
+def card_import(request: HttpRequest) -> HttpResponse:
+    form = CardImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            character = services.import_card(owner=request.user, data=form.cleaned_data["file"].read())
+        except (CardError, ImageRejected, ValidationError) as exc:
+            add_service_error(form, exc, field="file")
+        else:
+            messages.success(request, f"Imported {character.name}. It is {character.get_visibility_display().split(':')[0].lower()} for now.")
+            return redirect(character)
+    return render(request, "characters/import.html", {"form": form})
+
+
+def creator_profile(request: HttpRequest, username: str) -> HttpResponse:
+    creator = get_object_or_404(active_users(), username=username)
+    characters = selectors.search_characters(viewer=request.user, owner=creator)
+    context = {"creator": creator, "page": paginate(request, characters), "is_self": creator.pk == request.user.pk}
+    return render(request, "characters/profile.html", context)

@@ -1,0 +1,61 @@
+"""Start the whole platform on one machine: embedded Redis (if needed), Daphne and a Celery worker.
+
+Ctrl-C (SIGINT) or SIGTERM stops every process this command started.
+"""
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from config.embedded import start_embedded_redis
+
+
+class Command(BaseCommand):
+    help = "Run Daphne (HTTP + WebSockets) and a Celery worker, with the embedded Redis when needed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--concurrency", type=int, default=1, help="Celery worker processes.")
+
+    def handle(self, *args, host: str, port: int, concurrency: int, **options) -> None:
+        children: list[subprocess.Popen] = []
+        redis = start_embedded_redis(settings.REDIS_URL, settings.VAR_DIR / "redis")
+        if redis:
+            children.append(redis)
+            self.stdout.write(f"Embedded Redis on {settings.REDIS_URL}")
+        children.append(self.spawn_worker(concurrency))
+        children.append(subprocess.Popen([sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"]))
+        self.stdout.write(self.style.SUCCESS(f"Marionette is running at http://{host}:{port}/  (Ctrl-C stops it)"))
+        self.supervise(children)
+
+    def spawn_worker(self, concurrency: int) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default",
+             "--concurrency", str(concurrency), "--loglevel", "INFO"]
+        )
+
+    def supervise(self, children: list[subprocess.Popen]) -> None:
+        """Wait until a signal arrives or a child dies, then stop every child."""
+        stopping = False
+
+        def request_stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in reversed(children):
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.stdout.write("Stopped.")

@@ -1,0 +1,3 @@
+"""WebSocket routes of every app, gathered for the ASGI app."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,30 @@
+"""Root URLs: pages, the REST API with its OpenAPI schema and docs, the admin, and local media."""
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.views import HealthView
+
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = settings.SITE_NAME
+
+api_urlpatterns = [
+    path("", include("accounts.api_urls")),
+    path("", include("characters.api_urls")),
+    path("health/", HealthView.as_view(), name="api-health"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_urlpatterns)),
+    path("accounts/", include("accounts.urls")),
+    path("", include("characters.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Local media for the one-machine mode; with S3 the storage serves its own URLs.
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,72 @@
+"""Fixtures shared by every app's tests."""
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_server():
+    """The Redis that settings point at: the CI's server, or the embedded one started here."""
+    from django.conf import settings
+
+    from config.embedded import start_embedded_redis
+
+    data_dir = Path(tempfile.mkdtemp(prefix="redis-"))
+    process = start_embedded_redis(settings.REDIS_URL, data_dir)
+    yield settings.REDIS_URL
+    if process:
+        process.terminate()
+        process.wait(timeout=10)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def isolated_media(settings, tmp_path):
+    """Each test writes media to its own folder (local storage) and starts with an empty cache."""
+    from django.core.cache import cache
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+
+
+@pytest.fixture
+def make_image():
+    """Builds a small valid image in memory."""
+
+    def make(size: tuple[int, int] = (64, 48), image_format: str = "PNG", color=(200, 120, 40), **save_options) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, color).save(buffer, format=image_format, **save_options)
+        return buffer.getvalue()
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username: str, **extra):
+        return django_user_model.objects.create_user(username=username, password="a-Long-passw0rd", **extra)
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user("owner")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("other")
+
+
+@pytest.fixture
+def staff_user(make_user):
+    return make_user("staff", is_staff=True)
