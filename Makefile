@@ -16,6 +16,7 @@ test: setup-dev lint
 
 lint: setup-dev
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
 
 setup:
 	scripts/bootstrap

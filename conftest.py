@@ -1,8 +1,11 @@
 """Fixtures shared by every app's tests."""
+
+import copy
 import io
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -30,11 +33,36 @@ def redis_server():
 
 @pytest.fixture(autouse=True)
 def isolated_media(settings, tmp_path):
-    """Each test writes media to its own folder (local storage) and starts with an empty cache."""
+    """Each test writes media to its own place (a folder, or a key prefix in S3) and starts with an empty cache."""
     from django.core.cache import cache
 
-    settings.MEDIA_ROOT = tmp_path / "media"
+    if settings.S3_BUCKET:
+        storages = copy.deepcopy(settings.STORAGES)
+        storages["default"]["OPTIONS"]["location"] = f"tests/{uuid.uuid4().hex}"
+        settings.STORAGES = storages
+    else:
+        settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+
+
+def walk_storage(storage, path: str = "") -> list[str]:
+    """Every file name below a path of a Django storage, whatever its backend."""
+    try:
+        directories, files = storage.listdir(path)
+    except FileNotFoundError:
+        return []
+    names = [f"{path}{name}" for name in files]
+    for directory in directories:
+        names += walk_storage(storage, f"{path}{directory}/")
+    return sorted(names)
+
+
+@pytest.fixture
+def stored_files():
+    """Lists the files in the default storage (this test's folder or S3 prefix)."""
+    from django.core.files.storage import default_storage
+
+    return lambda: walk_storage(default_storage)
 
 
 @pytest.fixture

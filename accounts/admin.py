@@ -1,4 +1,5 @@
 """Staff manage accounts here."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 

@@ -1,4 +1,5 @@
 """Account endpoints: sign-up, tokens, logout and profiles."""
+
 from django.contrib.auth import logout
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema

@@ -1,4 +1,5 @@
 """HTML forms of accounts; they validate input, services do the writing."""
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 

@@ -1,4 +1,5 @@
 """Store sanitized images in model file fields without leaving orphans behind."""
+
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager

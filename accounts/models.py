@@ -1,4 +1,5 @@
 """Accounts: the platform's user, with the public profile a creator shows."""
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """Reads of accounts."""
+
 from django.db.models import QuerySet
 
 from accounts.models import User

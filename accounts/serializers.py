@@ -1,4 +1,5 @@
 """API shapes of accounts."""
+
 from rest_framework import serializers
 
 from accounts.models import BIO_MAX, DISPLAY_NAME_MAX, User

@@ -1,10 +1,11 @@
 """Every write to accounts: sign-up, tokens and profile edits."""
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from accounts.media import delete_on_commit, storing_image, stored_names
+from accounts.media import delete_on_commit, stored_names, storing_image
 from accounts.models import User
 from imaging import sanitize_image
 
@@ -59,4 +60,3 @@ def update_profile(
         with storing_image(user, image_field="avatar", thumbnail_field="avatar_thumbnail", image=sanitized):
             user.save()
     return user
-

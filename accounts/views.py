@@ -1,4 +1,5 @@
 """Account pages: sign-up and profile settings."""
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required

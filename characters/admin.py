@@ -1,4 +1,5 @@
 """Staff manage characters and tags here."""
+
 from django.contrib import admin
 from django.utils.html import format_html
 

@@ -1,4 +1,5 @@
 """Character endpoints: CRUD, search, and character card import/export."""
+
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -104,8 +105,9 @@ class CharacterViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request={"multipart/form-data": CardImportSerializer}, responses={201: CharacterSerializer})
-    @action(detail=False, methods=["post"], url_path="import", permission_classes=[IsAuthenticated],
-            parser_classes=[MultiPartParser])
+    @action(
+        detail=False, methods=["post"], url_path="import", permission_classes=[IsAuthenticated], parser_classes=[MultiPartParser]
+    )
     def import_card(self, request: Request) -> Response:
         serializer = CardImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,4 +1,5 @@
 """Demo content: characters whose portraits our own code draws, so the project may ship them."""
+
 import io
 
 from django.db import transaction

@@ -1,4 +1,5 @@
 """HTML forms of characters; they validate shapes, services validate the rest and write."""
+
 from django import forms
 
 from characters.cards import FIELD_LIMITS
@@ -9,18 +10,27 @@ class CharacterForm(forms.Form):
     name = forms.CharField(max_length=FIELD_LIMITS["name"])
     tagline = forms.CharField(max_length=FIELD_LIMITS["tagline"], required=False, help_text="One line shown under the name.")
     persona = forms.CharField(
-        max_length=FIELD_LIMITS["persona"], required=False, strip=False,
-        widget=forms.Textarea(attrs={"rows": 6}), help_text="Who the character is. {{char}} and {{user}} work as in character cards.",
+        max_length=FIELD_LIMITS["persona"],
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Who the character is. {{char}} and {{user}} work as in character cards.",
     )
-    greeting = forms.CharField(max_length=FIELD_LIMITS["greeting"], required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}))
+    greeting = forms.CharField(
+        max_length=FIELD_LIMITS["greeting"], required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     example_dialogue = forms.CharField(
         max_length=FIELD_LIMITS["example_dialogue"], required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     tags = forms.CharField(required=False, help_text="Comma-separated, e.g. fantasy, mentor.")
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PUBLIC)
     voice = forms.CharField(max_length=FIELD_LIMITS["voice"], required=False, help_text="A voice id.")
-    extensions = forms.JSONField(required=False, initial=dict, help_text="A JSON object kept in the character card.",
-                                 widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}))
+    extensions = forms.JSONField(
+        required=False,
+        initial=dict,
+        help_text="A JSON object kept in the character card.",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+    )
     portrait = forms.FileField(required=False, help_text="PNG, JPEG or WebP, at most 10 MB and 4096×4096.")
     remove_portrait = forms.BooleanField(required=False)
 

@@ -1,4 +1,5 @@
 """Characters: what creators define, share and import/export as character cards."""
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models

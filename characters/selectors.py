@@ -1,4 +1,5 @@
 """Reads of characters: what each viewer may see, search, and card export."""
+
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet

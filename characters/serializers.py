@@ -1,4 +1,5 @@
 """API shapes of characters."""
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,8 +17,23 @@ class CharacterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Character
         fields = [
-            "slug", "url", "page", "name", "tagline", "persona", "greeting", "example_dialogue", "tags",
-            "visibility", "voice", "extensions", "portrait", "portrait_thumbnail", "owner", "created_at", "updated_at",
+            "slug",
+            "url",
+            "page",
+            "name",
+            "tagline",
+            "persona",
+            "greeting",
+            "example_dialogue",
+            "tags",
+            "visibility",
+            "voice",
+            "extensions",
+            "portrait",
+            "portrait_thumbnail",
+            "owner",
+            "created_at",
+            "updated_at",
         ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))

@@ -1,4 +1,5 @@
 """Every write to characters: create, update, delete and card import."""
+
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -8,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
-from accounts.media import delete_on_commit, storing_image, stored_names
+from accounts.media import delete_on_commit, stored_names, storing_image
 from accounts.models import User
 from characters.cards import MAX_EXTENSIONS_BYTES, MAX_TAG_LENGTH, MAX_TAGS, NAMESPACE, read_card
 from characters.models import Character, Tag, Visibility
@@ -128,7 +129,10 @@ def create_character(
     tag_names = normalize_tags(tags)
     character.full_clean(exclude=["slug", *PORTRAIT_FIELDS])
     image = sanitized_portrait(portrait)
-    with transaction.atomic(), storing_image(character, image_field="portrait", thumbnail_field="portrait_thumbnail", image=image):
+    with (
+        transaction.atomic(),
+        storing_image(character, image_field="portrait", thumbnail_field="portrait_thumbnail", image=image),
+    ):
         save_new(character)
         set_tags(character, tag_names)
     return character

@@ -1,4 +1,5 @@
 """Character pages: browse, view, create, edit, delete, import, and a creator's profile."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,10 +76,15 @@ def character_create(request: HttpRequest) -> HttpResponse:
 def character_edit(request: HttpRequest, slug: str) -> HttpResponse:
     character = owned_or_403(request, slug)
     initial = {
-        "name": character.name, "tagline": character.tagline, "persona": character.persona,
-        "greeting": character.greeting, "example_dialogue": character.example_dialogue,
-        "tags": ", ".join(tag.name for tag in character.tags.all()), "visibility": character.visibility,
-        "voice": character.voice, "extensions": character.extensions,
+        "name": character.name,
+        "tagline": character.tagline,
+        "persona": character.persona,
+        "greeting": character.greeting,
+        "example_dialogue": character.example_dialogue,
+        "tags": ", ".join(tag.name for tag in character.tags.all()),
+        "visibility": character.visibility,
+        "voice": character.voice,
+        "extensions": character.extensions,
     }
     form = CharacterForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -122,7 +128,7 @@ def card_import(request: HttpRequest) -> HttpResponse:
         except (CardError, ImageRejected, ValidationError) as exc:
             add_service_error(form, exc, field="file")
         else:
-            messages.success(request, f"Imported {character.name}. It is {character.get_visibility_display().split(':')[0].lower()} for now.")
+            messages.success(request, f"Imported {character.name} as a {character.visibility} character.")
             return redirect(character)
     return render(request, "characters/import.html", {"form": form})
 

@@ -3,6 +3,7 @@
 Services raise domain errors (Django's ValidationError, a rejected image, a malformed card);
 mapping them here keeps every view thin and every refusal a 4xx, never a 500.
 """
+
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from rest_framework import status
 from rest_framework.response import Response

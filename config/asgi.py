@@ -1,4 +1,5 @@
 """ASGI entry point served by Daphne: HTTP through Django, WebSockets through Channels."""
+
 import os
 
 from channels.auth import AuthMiddlewareStack

@@ -1,4 +1,5 @@
 """The Celery app; tasks live in each app's tasks.py and are found by autodiscovery."""
+
 import os
 
 from celery import Celery

@@ -3,6 +3,7 @@
 Used by the run command and the test suite when REDIS_URL points at loopback and nothing
 answers there, so one machine needs no system Redis.
 """
+
 import shutil
 import socket
 import subprocess
@@ -38,13 +39,20 @@ def start_embedded_redis(url: str, data_dir: Path) -> subprocess.Popen | None:
     process = subprocess.Popen(
         [
             binary,
-            "--bind", "127.0.0.1",
-            "--port", str(parsed.port or 6379),
-            "--dir", str(data_dir),
-            "--save", "",
-            "--appendonly", "no",
-            "--daemonize", "no",
-            "--loglevel", "warning",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(parsed.port or 6379),
+            "--dir",
+            str(data_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
         ],
         stdout=subprocess.DEVNULL,
     )

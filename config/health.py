@@ -1,4 +1,5 @@
 """Health of the parts the platform runs on, for operators and the run command."""
+
 import asyncio
 import time
 from collections.abc import Callable

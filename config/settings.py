@@ -3,6 +3,7 @@
 Every variable is documented in the README. Production sets DATABASE_URL, REDIS_URL, the S3_*
 variables, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 """
+
 import os
 import secrets
 from pathlib import Path

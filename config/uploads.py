@@ -1,4 +1,5 @@
 """Bound uploaded files while they stream in, so an oversized upload never fills the disk."""
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
@@ -13,9 +14,7 @@ class BoundedUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > settings.MAX_UPLOAD_FILE_BYTES:
-            raise RequestDataTooBig(
-                f"The upload is larger than {settings.MAX_UPLOAD_FILE_BYTES // 1_000_000} MB."
-            )
+            raise RequestDataTooBig(f"The upload is larger than {settings.MAX_UPLOAD_FILE_BYTES // 1_000_000} MB.")
         return raw_data
 
     def file_complete(self, file_size: int) -> None:

@@ -1,4 +1,5 @@
 """Root URLs: pages, the REST API with its OpenAPI schema and docs, the admin, and local media."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path

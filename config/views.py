@@ -1,4 +1,5 @@
 """Project-level endpoints."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request

@@ -1,4 +1,5 @@
 """WSGI entry point, for deployments that serve plain HTTP without WebSockets."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

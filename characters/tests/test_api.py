@@ -1,4 +1,5 @@
 """The character API through HTTP: permissions, validation, uploads, search and pagination."""
+
 import io
 import json
 
@@ -8,11 +9,6 @@ from PIL import Image
 from characters.models import Character, Visibility
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_files(settings) -> list[str]:
-    root = settings.MEDIA_ROOT
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()) if root.exists() else []
 
 
 def upload(name: str, content: bytes) -> io.BytesIO:
@@ -99,7 +95,8 @@ def test_token_auth_end_to_end(owner):
 
 # --- Create, update and portraits.
 
-def test_create_with_portrait_multipart(client_for, owner, make_image, settings):
+
+def test_create_with_portrait_multipart(client_for, owner, make_image):
     photo = make_image((3000, 1500), "JPEG")
     response = client_for(owner).post(
         "/api/characters/",
@@ -128,7 +125,7 @@ def test_create_with_portrait_multipart(client_for, owner, make_image, settings)
         assert thumb.size == (256, 256)
 
 
-def test_portrait_exif_is_stripped_after_orientation(client_for, owner, settings):
+def test_portrait_exif_is_stripped_after_orientation(client_for, owner):
     image = Image.new("RGB", (200, 100), (10, 200, 10))
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90° clockwise
@@ -167,48 +164,51 @@ BAD_PORTRAITS = {
 
 
 @pytest.mark.parametrize("kind", list(BAD_PORTRAITS))
-def test_bad_portrait_is_refused_and_nothing_is_saved(kind, client_for, owner, make_image, settings):
+def test_bad_portrait_is_refused_and_nothing_is_saved(kind, client_for, owner, make_image, stored_files):
     response = client_for(owner).post(
         "/api/characters/", {"name": "Broken", "portrait": upload("p.png", BAD_PORTRAITS[kind](make_image))}
     )
     assert response.status_code == 400
     assert response.json()["detail"]
     assert not Character.objects.exists()
-    assert stored_files(settings) == []
+    assert stored_files() == []
 
 
 @pytest.mark.parametrize("kind", list(BAD_PORTRAITS))
-def test_bad_portrait_on_update_keeps_the_old_one(kind, client_for, owner, make_image, make_character, settings):
+def test_bad_portrait_on_update_keeps_the_old_one(kind, client_for, owner, make_image, make_character, stored_files):
     character = make_character()
-    before = stored_files(settings)
+    before = stored_files()
     response = client_for(owner).patch(
         f"/api/characters/{character.slug}/", {"tagline": "new", "portrait": upload("p.png", BAD_PORTRAITS[kind](make_image))}
     )
     assert response.status_code == 400
     character.refresh_from_db()
     assert character.tagline == "" and character.portrait
-    assert stored_files(settings) == before
+    assert stored_files() == before
 
 
-def test_replacing_a_portrait_deletes_the_old_files(client_for, owner, make_image, make_character, settings,
-                                                    django_capture_on_commit_callbacks):
+def test_replacing_a_portrait_deletes_the_old_files(
+    client_for, owner, make_image, make_character, stored_files, django_capture_on_commit_callbacks
+):
     character = make_character()
-    old = stored_files(settings)
+    old = stored_files()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(owner).patch(f"/api/characters/{character.slug}/", {"portrait": upload("n.webp", make_image((80, 80), "WEBP"))})
+        response = client_for(owner).patch(
+            f"/api/characters/{character.slug}/", {"portrait": upload("n.webp", make_image((80, 80), "WEBP"))}
+        )
     assert response.status_code == 200
-    new = stored_files(settings)
+    new = stored_files()
     assert len(new) == 2 and not set(old) & set(new)
     with django_capture_on_commit_callbacks(execute=True):
         client_for(owner).patch(f"/api/characters/{character.slug}/", {"remove_portrait": "true"})
-    assert stored_files(settings) == []
+    assert stored_files() == []
 
 
-def test_delete_removes_portrait_files(client_for, owner, make_character, settings, django_capture_on_commit_callbacks):
+def test_delete_removes_portrait_files(client_for, owner, make_character, stored_files, django_capture_on_commit_callbacks):
     character = make_character()
     with django_capture_on_commit_callbacks(execute=True):
         assert client_for(owner).delete(f"/api/characters/{character.slug}/").status_code == 204
-    assert stored_files(settings) == []
+    assert stored_files() == []
 
 
 BAD_FIELDS = [
@@ -244,12 +244,15 @@ def test_invalid_extensions_json_in_multipart_is_a_400(client_for, owner):
 
 
 def test_slugs_are_unique_and_avoid_reserved_words(client_for, owner):
-    slugs = [client_for(owner).post("/api/characters/", {"name": name}, format="json").json()["slug"]
-             for name in ["Ada", "Ada", "Import", "日本"]]
+    slugs = [
+        client_for(owner).post("/api/characters/", {"name": name}, format="json").json()["slug"]
+        for name in ["Ada", "Ada", "Import", "日本"]
+    ]
     assert slugs == ["ada", "ada-2", "import-character", "character"]
 
 
 # --- Listing: search, tags, owner, pagination.
+
 
 def test_list_shows_only_public_and_filters(client_for, owner, other_user, make_character):
     make_character("Sky Pirate", tags=["fantasy"], tagline="airships")
@@ -281,9 +284,12 @@ def test_list_pagination_and_constant_queries(client_for, make_character, django
 
 # --- Profiles and documentation.
 
+
 def test_profile_update_with_avatar_and_bad_avatar(client_for, owner, make_image):
     client = client_for(owner)
-    response = client.patch("/api/users/me/", {"display_name": "Ada L.", "bio": "Hi", "avatar": upload("a.png", make_image((300, 300)))})
+    response = client.patch(
+        "/api/users/me/", {"display_name": "Ada L.", "bio": "Hi", "avatar": upload("a.png", make_image((300, 300)))}
+    )
     assert response.status_code == 200
     assert response.json()["display_name"] == "Ada L." and response.json()["avatar"]
     refused = client.patch("/api/users/me/", {"display_name": "Changed", "avatar": upload("a.gif", make_image((5, 5), "GIF"))})
@@ -308,8 +314,13 @@ def test_openapi_schema_and_docs(client_for):
     schema = client_for().get("/api/schema/?format=json", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     paths = json.loads(schema.content)["paths"]
-    for path in ["/api/auth/token/", "/api/characters/", "/api/characters/{slug}/", "/api/characters/import/",
-                 "/api/characters/{slug}/card/"]:
+    for path in [
+        "/api/auth/token/",
+        "/api/characters/",
+        "/api/characters/{slug}/",
+        "/api/characters/import/",
+        "/api/characters/{slug}/card/",
+    ]:
         assert path in paths
     docs = client_for().get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()

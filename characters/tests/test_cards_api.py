@@ -1,4 +1,5 @@
 """Card import and export through the API, including real-world cards made by other tools."""
+
 import base64
 import io
 import json
@@ -25,7 +26,9 @@ def import_file(client, content: bytes, name: str = "card.bin"):
     return client.post("/api/characters/import/", {"file": upload(name, content)}, format="multipart")
 
 
-@pytest.mark.parametrize(("filename", "name"), [("default_Seraphina.png", "Seraphina"), ("default_FluxTheCat.png", "Flux the Cat")])
+@pytest.mark.parametrize(
+    ("filename", "name"), [("default_Seraphina.png", "Seraphina"), ("default_FluxTheCat.png", "Flux the Cat")]
+)
 def test_real_world_cards_import(filename, name, client_for, owner):
     response = import_file(client_for(owner), (SHARED_CARDS / filename).read_bytes(), filename)
     assert response.status_code == 201, response.json()
@@ -139,14 +142,14 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
-def test_malformed_cards_get_a_clear_400(case, client_for, owner, settings):
+def test_malformed_cards_get_a_clear_400(case, client_for, owner, stored_files):
     content, fragment = MALFORMED[case]
     response = import_file(client_for(owner), content)
     assert response.status_code == 400
     detail = response.json().get("detail") or json.dumps(response.json())
     assert fragment.lower() in detail.lower()
     assert not Character.objects.exists()
-    assert not (settings.MEDIA_ROOT.exists() and any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*")))
+    assert stored_files() == []
 
 
 def test_import_requires_login_and_a_file(client_for, owner):

@@ -2,6 +2,7 @@
 
 Ctrl-C (SIGINT) or SIGTERM stops every process this command started.
 """
+
 import signal
 import subprocess
 import sys
@@ -28,14 +29,28 @@ class Command(BaseCommand):
             children.append(redis)
             self.stdout.write(f"Embedded Redis on {settings.REDIS_URL}")
         children.append(self.spawn_worker(concurrency))
-        children.append(subprocess.Popen([sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"]))
+        children.append(
+            subprocess.Popen([sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"])
+        )
         self.stdout.write(self.style.SUCCESS(f"Marionette is running at http://{host}:{port}/  (Ctrl-C stops it)"))
         self.supervise(children)
 
     def spawn_worker(self, concurrency: int) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default",
-             "--concurrency", str(concurrency), "--loglevel", "INFO"]
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "default",
+                "--concurrency",
+                str(concurrency),
+                "--loglevel",
+                "INFO",
+            ]
         )
 
     def supervise(self, children: list[subprocess.Popen]) -> None:
