@@ -3,32 +3,13 @@
 import copy
 import io
 import os
-import shutil
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def redis_server():
-    """The Redis that settings point at: the CI's server, or the embedded one started here."""
-    from django.conf import settings
-
-    from config.embedded import start_embedded_redis
-
-    data_dir = Path(tempfile.mkdtemp(prefix="redis-"))
-    process = start_embedded_redis(settings.REDIS_URL, data_dir)
-    yield settings.REDIS_URL
-    if process:
-        process.terminate()
-        process.wait(timeout=10)
-    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

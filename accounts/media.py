@@ -29,23 +29,27 @@ def delete_on_commit(storage: Storage, names: list[str]) -> None:
 
 @contextmanager
 def storing_image(
-    instance: models.Model, *, image_field: str, thumbnail_field: str, image: SanitizedImage | None
+    instance: models.Model, *, image_field: str, thumbnail_field: str, image: SanitizedImage | None, remove: bool = False
 ) -> Iterator[None]:
-    """Write an image and its thumbnail for the block's save.
+    """Write an image and its thumbnail (or, with remove and no image, empty both) for the block's save.
 
-    If the block fails, the new files are deleted again; once the transaction commits, the
-    files they replaced are deleted. Either way no file is left without a row, nor a row
+    If the block fails, new files are deleted again; once the transaction commits, the files
+    replaced or removed are deleted. Either way no file is left without a row, nor a row
     without its file.
     """
-    if image is None:
-        yield
-        return
     fields = (image_field, thumbnail_field)
+    storage = getattr(instance, image_field).storage
+    if image is None:
+        removed = stored_names(instance, *fields) if remove else []
+        for name in fields if remove else ():
+            setattr(instance, name, "")
+        yield
+        delete_on_commit(storage, removed)
+        return
     replaced = stored_names(instance, *fields)
     stem = uuid.uuid4().hex
     getattr(instance, image_field).save(f"{stem}.jpg", ContentFile(image.image), save=False)
     getattr(instance, thumbnail_field).save(f"{stem}.jpg", ContentFile(image.thumbnail), save=False)
-    storage = getattr(instance, image_field).storage
     try:
         yield
     except BaseException:

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from accounts.media import delete_on_commit, stored_names, storing_image
+from accounts.media import storing_image
 from accounts.models import User
 from imaging import sanitize_image
 
@@ -53,10 +53,9 @@ def update_profile(
     if bio is not None:
         user.bio = bio.strip()
     user.full_clean(exclude=["password", *AVATAR_FIELDS])
-    with transaction.atomic():
-        if remove_avatar and sanitized is None:
-            delete_on_commit(user.avatar.storage, stored_names(user, *AVATAR_FIELDS))
-            user.avatar = user.avatar_thumbnail = ""
-        with storing_image(user, image_field="avatar", thumbnail_field="avatar_thumbnail", image=sanitized):
-            user.save()
+    with (
+        transaction.atomic(),
+        storing_image(user, image_field="avatar", thumbnail_field="avatar_thumbnail", image=sanitized, remove=remove_avatar),
+    ):
+        user.save()
     return user

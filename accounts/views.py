@@ -45,10 +45,8 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
                 avatar=avatar.read() if avatar else None,
                 remove_avatar=form.cleaned_data["remove_avatar"],
             )
-        except ImageRejected as exc:
+        except (ImageRejected, ValidationError) as exc:
             add_service_error(form, exc, field="avatar")
-        except ValidationError as exc:
-            add_service_error(form, exc)
         else:
             messages.success(request, "Profile saved.")
             return redirect("profile", username=user.username)

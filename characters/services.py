@@ -159,14 +159,15 @@ def update_character(
     tag_names = normalize_tags(tags) if tags is not None else None
     character.full_clean(exclude=list(PORTRAIT_FIELDS))
     image = sanitized_portrait(portrait)
-    with transaction.atomic():
-        if remove_portrait and image is None:
-            delete_on_commit(character.portrait.storage, stored_names(character, *PORTRAIT_FIELDS))
-            character.portrait = character.portrait_thumbnail = ""
-        with storing_image(character, image_field="portrait", thumbnail_field="portrait_thumbnail", image=image):
-            character.save()
-            if tag_names is not None:
-                set_tags(character, tag_names)
+    with (
+        transaction.atomic(),
+        storing_image(
+            character, image_field="portrait", thumbnail_field="portrait_thumbnail", image=image, remove=remove_portrait
+        ),
+    ):
+        character.save()
+        if tag_names is not None:
+            set_tags(character, tag_names)
     return character
 
 

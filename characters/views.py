@@ -62,10 +62,8 @@ def character_create(request: HttpRequest) -> HttpResponse:
         arguments.pop("remove_portrait")
         try:
             character = services.create_character(owner=request.user, **arguments)
-        except ImageRejected as exc:
+        except (ImageRejected, ValidationError) as exc:
             add_service_error(form, exc, field="portrait")
-        except ValidationError as exc:
-            add_service_error(form, exc)
         else:
             messages.success(request, f"{character.name} is ready.")
             return redirect(character)
@@ -98,10 +96,8 @@ def character_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 remove_portrait=arguments.pop("remove_portrait"),
                 changes=arguments,
             )
-        except ImageRejected as exc:
+        except (ImageRejected, ValidationError) as exc:
             add_service_error(form, exc, field="portrait")
-        except ValidationError as exc:
-            add_service_error(form, exc)
         else:
             messages.success(request, "Saved.")
             return redirect(character)

@@ -70,3 +70,18 @@ def wait_for_redis(url: str, process: subprocess.Popen, deadline_s: float = 10.0
             process.terminate()
             raise RuntimeError(f"redis-server did not answer at {url} within {deadline_s:.0f} s")
         time.sleep(0.05)
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -4,17 +4,12 @@ import io
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from characters.models import Character, Visibility
 
 pytestmark = pytest.mark.django_db
-
-
-def upload(name: str, content: bytes) -> io.BytesIO:
-    file = io.BytesIO(content)
-    file.name = name
-    return file
 
 
 # --- Permissions matrix: anonymous, owner, another user, staff.
@@ -108,7 +103,7 @@ def test_create_with_portrait_multipart(client_for, owner, make_image):
             "visibility": "unlisted",
             "voice": "en-us-amy",
             "extensions": json.dumps({"depth_prompt": {"depth": 4}}),
-            "portrait": upload("anything.txt", photo),
+            "portrait": SimpleUploadedFile("anything.txt", photo),
         },
         format="multipart",
     )
@@ -132,7 +127,9 @@ def test_portrait_exif_is_stripped_after_orientation(client_for, owner):
     exif[0x010F] = "SecretCam"
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif)
-    response = client_for(owner).post("/api/characters/", {"name": "Rotated", "portrait": upload("p.jpg", buffer.getvalue())})
+    response = client_for(owner).post(
+        "/api/characters/", {"name": "Rotated", "portrait": SimpleUploadedFile("p.jpg", buffer.getvalue())}
+    )
     assert response.status_code == 201
     character = Character.objects.get(slug=response.json()["slug"])
     with Image.open(character.portrait.open("rb")) as stored:
@@ -166,7 +163,7 @@ BAD_PORTRAITS = {
 @pytest.mark.parametrize("kind", list(BAD_PORTRAITS))
 def test_bad_portrait_is_refused_and_nothing_is_saved(kind, client_for, owner, make_image, stored_files):
     response = client_for(owner).post(
-        "/api/characters/", {"name": "Broken", "portrait": upload("p.png", BAD_PORTRAITS[kind](make_image))}
+        "/api/characters/", {"name": "Broken", "portrait": SimpleUploadedFile("p.png", BAD_PORTRAITS[kind](make_image))}
     )
     assert response.status_code == 400
     assert response.json()["detail"]
@@ -179,7 +176,8 @@ def test_bad_portrait_on_update_keeps_the_old_one(kind, client_for, owner, make_
     character = make_character()
     before = stored_files()
     response = client_for(owner).patch(
-        f"/api/characters/{character.slug}/", {"tagline": "new", "portrait": upload("p.png", BAD_PORTRAITS[kind](make_image))}
+        f"/api/characters/{character.slug}/",
+        {"tagline": "new", "portrait": SimpleUploadedFile("p.png", BAD_PORTRAITS[kind](make_image))},
     )
     assert response.status_code == 400
     character.refresh_from_db()
@@ -194,7 +192,7 @@ def test_replacing_a_portrait_deletes_the_old_files(
     old = stored_files()
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(owner).patch(
-            f"/api/characters/{character.slug}/", {"portrait": upload("n.webp", make_image((80, 80), "WEBP"))}
+            f"/api/characters/{character.slug}/", {"portrait": SimpleUploadedFile("n.webp", make_image((80, 80), "WEBP"))}
         )
     assert response.status_code == 200
     new = stored_files()
@@ -288,11 +286,13 @@ def test_list_pagination_and_constant_queries(client_for, make_character, django
 def test_profile_update_with_avatar_and_bad_avatar(client_for, owner, make_image):
     client = client_for(owner)
     response = client.patch(
-        "/api/users/me/", {"display_name": "Ada L.", "bio": "Hi", "avatar": upload("a.png", make_image((300, 300)))}
+        "/api/users/me/", {"display_name": "Ada L.", "bio": "Hi", "avatar": SimpleUploadedFile("a.png", make_image((300, 300)))}
     )
     assert response.status_code == 200
     assert response.json()["display_name"] == "Ada L." and response.json()["avatar"]
-    refused = client.patch("/api/users/me/", {"display_name": "Changed", "avatar": upload("a.gif", make_image((5, 5), "GIF"))})
+    refused = client.patch(
+        "/api/users/me/", {"display_name": "Changed", "avatar": SimpleUploadedFile("a.gif", make_image((5, 5), "GIF"))}
+    )
     assert refused.status_code == 400 and "GIF" in refused.json()["detail"]
     owner.refresh_from_db()
     assert owner.display_name == "Ada L." and owner.avatar

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from characters.models import Character, Visibility
@@ -16,14 +17,8 @@ pytestmark = pytest.mark.django_db
 SHARED_CARDS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "cards"
 
 
-def upload(name: str, content: bytes) -> io.BytesIO:
-    file = io.BytesIO(content)
-    file.name = name
-    return file
-
-
 def import_file(client, content: bytes, name: str = "card.bin"):
-    return client.post("/api/characters/import/", {"file": upload(name, content)}, format="multipart")
+    return client.post("/api/characters/import/", {"file": SimpleUploadedFile(name, content)}, format="multipart")
 
 
 @pytest.mark.parametrize(

@@ -1,21 +1,15 @@
 """The HTML pages: browse, detail, create, edit, delete, import, profiles and the admin."""
 
-import io
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from characters.models import Character, Visibility
 
 pytestmark = pytest.mark.django_db
 
 SHARED_CARDS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "cards"
-
-
-def upload(name: str, content: bytes) -> io.BytesIO:
-    file = io.BytesIO(content)
-    file.name = name
-    return file
 
 
 def test_home_lists_public_characters_with_search_and_tags(client, make_character):
@@ -48,7 +42,7 @@ def test_create_edit_and_delete_through_forms(client, owner, make_image):
             "tags": "space, pilot",
             "visibility": "public",
             "extensions": '{"a": 1}',
-            "portrait": upload("n.png", make_image()),
+            "portrait": SimpleUploadedFile("n.png", make_image()),
         },
     )
     character = Character.objects.get(name="Nova")
@@ -69,7 +63,7 @@ def test_create_edit_and_delete_through_forms(client, owner, make_image):
 def test_form_errors_are_shown_and_nothing_is_saved(client, owner, make_image):
     client.force_login(owner)
     bad_image = client.post(
-        "/c/new/", {"name": "X", "visibility": "public", "portrait": upload("x.png", make_image((5, 5), "GIF"))}
+        "/c/new/", {"name": "X", "visibility": "public", "portrait": SimpleUploadedFile("x.png", make_image((5, 5), "GIF"))}
     )
     assert bad_image.status_code == 200 and "GIF" in bad_image.content.decode()
     bad_json = client.post("/c/new/", {"name": "X", "visibility": "public", "extensions": "{oops"})
@@ -90,10 +84,12 @@ def test_only_the_owner_can_edit_or_delete(client, other_user, make_character):
 
 def test_import_page(client, owner):
     client.force_login(owner)
-    response = client.post("/c/import/", {"file": upload("s.png", (SHARED_CARDS / "default_Seraphina.png").read_bytes())})
+    response = client.post(
+        "/c/import/", {"file": SimpleUploadedFile("s.png", (SHARED_CARDS / "default_Seraphina.png").read_bytes())}
+    )
     assert response.status_code == 302
     assert Character.objects.get(owner=owner).name == "Seraphina"
-    refused = client.post("/c/import/", {"file": upload("x.json", b'{"spec": "nope"}')})
+    refused = client.post("/c/import/", {"file": SimpleUploadedFile("x.json", b'{"spec": "nope"}')})
     assert refused.status_code == 200 and "spec" in refused.content.decode()
 
 
@@ -106,7 +102,7 @@ def test_profile_page_and_settings(client, owner, other_user, make_character, ma
     assert "Hidden" in client.get("/u/owner/").content.decode()
     saved = client.post(
         "/accounts/settings/profile/",
-        {"display_name": "Ada", "bio": "Maker", "avatar": upload("a.jpg", make_image(image_format="JPEG"))},
+        {"display_name": "Ada", "bio": "Maker", "avatar": SimpleUploadedFile("a.jpg", make_image(image_format="JPEG"))},
     )
     assert saved.status_code == 302
     owner.refresh_from_db()
