@@ -1,16 +1,19 @@
 """Accounts: the platform's user, with the public profile a creator shows."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
+
+from accounts.validators import validate_storable_text
 
 DISPLAY_NAME_MAX = 60
 BIO_MAX = 1000
 
 
 class User(AbstractUser):
-    display_name = models.CharField(max_length=DISPLAY_NAME_MAX, blank=True)
-    bio = models.TextField(max_length=BIO_MAX, blank=True)
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX, blank=True, validators=[validate_storable_text])
+    bio = models.TextField(max_length=BIO_MAX, blank=True, validators=[MaxLengthValidator(BIO_MAX), validate_storable_text])
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     avatar_thumbnail = models.ImageField(upload_to="avatars/thumbs/", blank=True)
 

@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,7 +42,6 @@ def write_arguments(data: dict) -> dict:
 class CharacterViewSet(viewsets.GenericViewSet):
     lookup_field = "slug"
     serializer_class = CharacterSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     queryset = Character.objects.none()  # for schema generation; reads go through selectors
 
     def get_character(self, slug: str) -> Character:

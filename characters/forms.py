@@ -2,8 +2,31 @@
 
 from django import forms
 
-from characters.cards import FIELD_LIMITS
+from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from characters.models import Visibility
+from storable import json_problem
+
+
+class ObjectJSONField(forms.JSONField):
+    """A JSON object; bodies too deep or numbers too long for Python's parser are form errors, not crashes."""
+
+    def to_python(self, value):
+        try:
+            value = super().to_python(value)
+        except (RecursionError, ValueError):
+            raise forms.ValidationError("Enter valid JSON.") from None
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError("Extensions must be a JSON object.")
+        problem = json_problem(value)
+        if problem:
+            raise forms.ValidationError(f"The extensions {problem}.")
+        return value
+
+    def bound_data(self, data, initial):
+        """Show the input as typed: re-encoding a parsed value could fail on exactly what was refused."""
+        return initial if self.disabled else forms.fields.InvalidJSONInput(data or "")
 
 
 class CharacterForm(forms.Form):
@@ -22,10 +45,12 @@ class CharacterForm(forms.Form):
     example_dialogue = forms.CharField(
         max_length=FIELD_LIMITS["example_dialogue"], required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5})
     )
-    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. fantasy, mentor.")
+    tags = forms.CharField(
+        required=False, max_length=(MAX_TAG_LENGTH + 2) * MAX_TAGS, help_text="Comma-separated, e.g. fantasy, mentor."
+    )
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PUBLIC)
     voice = forms.CharField(max_length=FIELD_LIMITS["voice"], required=False, help_text="A voice id.")
-    extensions = forms.JSONField(
+    extensions = ObjectJSONField(
         required=False,
         initial=dict,
         help_text="A JSON object kept in the character card.",
@@ -33,14 +58,6 @@ class CharacterForm(forms.Form):
     )
     portrait = forms.FileField(required=False, help_text="PNG, JPEG or WebP, at most 10 MB and 4096×4096.")
     remove_portrait = forms.BooleanField(required=False)
-
-    def clean_extensions(self) -> dict:
-        value = self.cleaned_data["extensions"]
-        if value in (None, ""):
-            return {}
-        if not isinstance(value, dict):
-            raise forms.ValidationError("Extensions must be a JSON object.")
-        return value
 
 
 class CardImportForm(forms.Form):

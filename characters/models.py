@@ -5,13 +5,22 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 
+from accounts.validators import validate_storable_json, validate_storable_text
 from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH
 
 
 def text_field(limit_key: str) -> models.TextField:
     """A long text with its card limit enforced on full_clean (TextField alone only hints it)."""
     limit = FIELD_LIMITS[limit_key]
-    return models.TextField(blank=True, max_length=limit, validators=[MaxLengthValidator(limit)])
+    return models.TextField(blank=True, max_length=limit, validators=[MaxLengthValidator(limit), validate_storable_text])
+
+
+def short_text(limit_key: str, **options) -> models.CharField:
+    return models.CharField(max_length=FIELD_LIMITS[limit_key], validators=[validate_storable_text], **options)
+
+
+def json_field(help_text: str) -> models.JSONField:
+    return models.JSONField(default=dict, blank=True, validators=[validate_storable_json], help_text=help_text)
 
 
 class Visibility(models.TextChoices):
@@ -21,7 +30,7 @@ class Visibility(models.TextChoices):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=MAX_TAG_LENGTH, unique=True)
+    name = models.CharField(max_length=MAX_TAG_LENGTH, unique=True, validators=[validate_storable_text])
 
     class Meta:
         ordering = ["name"]
@@ -33,17 +42,17 @@ class Tag(models.Model):
 class Character(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="characters")
     slug = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=FIELD_LIMITS["name"])
-    tagline = models.CharField(max_length=FIELD_LIMITS["tagline"], blank=True)
+    name = short_text("name")
+    tagline = short_text("tagline", blank=True)
     persona = text_field("persona")
     greeting = text_field("greeting")
     example_dialogue = text_field("example_dialogue")
     tags = models.ManyToManyField(Tag, blank=True, related_name="characters")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
-    voice = models.CharField(max_length=FIELD_LIMITS["voice"], blank=True, help_text="A voice id from the voice catalogue.")
-    extensions = models.JSONField(default=dict, blank=True, help_text="Free card extensions; kept untouched on export.")
-    platform_data = models.JSONField(default=dict, blank=True, help_text="The platform's own card extension keys.")
-    card_data = models.JSONField(default=dict, blank=True, help_text="Other card fields, kept for faithful export.")
+    voice = short_text("voice", blank=True, help_text="A voice id from the voice catalogue.")
+    extensions = json_field("Free card extensions; kept untouched on export.")
+    platform_data = json_field("The platform's own card extension keys.")
+    card_data = json_field("Other card fields, kept for faithful export.")
     portrait = models.ImageField(upload_to="portraits/", blank=True)
     portrait_thumbnail = models.ImageField(upload_to="portraits/thumbs/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

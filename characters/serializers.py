@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
-from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH
+from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from characters.models import Character, Visibility
 
 
@@ -47,7 +47,10 @@ class CharacterSerializer(serializers.ModelSerializer):
 class TagListField(serializers.ListField):
     """Tags as a JSON list, repeated form fields, or one comma-separated string."""
 
-    child = serializers.CharField(max_length=MAX_TAG_LENGTH * 30, allow_blank=True)
+    child = serializers.CharField(max_length=MAX_TAG_LENGTH * MAX_TAGS, allow_blank=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=MAX_TAGS, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, str):
@@ -59,7 +62,10 @@ class ExtensionsField(serializers.JSONField):
     """A JSON object; in multipart forms, a JSON string."""
 
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
+        try:
+            value = super().to_internal_value(data)
+        except (RecursionError, ValueError):  # nested too deeply, or an integer past Python's digit limit
+            raise serializers.ValidationError("Value must be valid JSON.") from None
         if not isinstance(value, dict):
             raise serializers.ValidationError("Extensions must be a JSON object.")
         return value

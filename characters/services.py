@@ -1,52 +1,78 @@
 """Every write to characters: create, update, delete and card import."""
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from accounts.media import delete_on_commit, stored_names, storing_image
 from accounts.models import User
-from characters.cards import MAX_EXTENSIONS_BYTES, MAX_TAG_LENGTH, MAX_TAGS, NAMESPACE, read_card
+from characters.cards import (
+    MAX_EXTENSIONS_BYTES,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    NAMESPACE,
+    CardFields,
+    build_extensions,
+    json_size,
+    read_card,
+)
 from characters.models import Character, Tag, Visibility
 from imaging import ImageRejected, sanitize_image
+from storable import json_problem, text_problem
 
 PORTRAIT_FIELDS = ("portrait", "portrait_thumbnail")
 EDITABLE_FIELDS = ("name", "tagline", "persona", "greeting", "example_dialogue", "visibility", "voice", "extensions")
-# Path segments under /api/characters/ and /c/ that a slug must never take.
-RESERVED_SLUGS = {"import", "new"}
+SLUG_SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Lower-case, trimmed, de-duplicated tags; commas inside an entry split it."""
-    result: list[str] = []
+    """Lower-case, trimmed, de-duplicated tags; commas inside an entry split it.
+
+    Stops at the first tag past the limit, so a flood of tags costs no more than the limit.
+    """
+    result: dict[str, None] = {}
     for entry in tags:
         for raw in str(entry).split(","):
             tag = " ".join(raw.split()).lower()
-            if tag and tag not in result:
-                result.append(tag)
-    too_long = [tag for tag in result if len(tag) > MAX_TAG_LENGTH]
-    if too_long:
-        raise ValidationError({"tags": f'The tag "{too_long[0][:50]}" is longer than {MAX_TAG_LENGTH} characters.'})
-    if len(result) > MAX_TAGS:
-        raise ValidationError({"tags": f"A character has at most {MAX_TAGS} tags; got {len(result)}."})
-    return result
+            if not tag or tag in result:
+                continue
+            if len(result) == MAX_TAGS:
+                raise ValidationError({"tags": f"A character has at most {MAX_TAGS} tags."})
+            if len(tag) > MAX_TAG_LENGTH:
+                raise ValidationError({"tags": f'The tag "{tag[:50]}" is longer than {MAX_TAG_LENGTH} characters.'})
+            if text_problem(tag):
+                raise ValidationError({"tags": f"A tag {text_problem(tag)}."})
+            result[tag] = None
+    return list(result)
 
 
-def check_extensions(extensions: Any) -> dict:
-    """Extensions are a JSON object of bounded size; the platform's own key is not writable here."""
+def check_extensions(character: Character) -> None:
+    """Extensions are a JSON object whose exported form fits the card limit; the platform's key is not writable here."""
+    extensions = character.extensions
     if not isinstance(extensions, dict):
         raise ValidationError({"extensions": "Extensions must be a JSON object."})
     if NAMESPACE in extensions:
         raise ValidationError({"extensions": f'The "{NAMESPACE}" key is reserved for the platform.'})
-    size = len(json.dumps(extensions, ensure_ascii=False).encode())
+    problem = json_problem(extensions)
+    if problem:
+        raise ValidationError({"extensions": f"The extensions {problem}."})
+    exported = build_extensions(
+        CardFields(
+            name=character.name,
+            tagline=character.tagline,
+            voice=character.voice,
+            visibility=character.visibility,
+            extensions=extensions,
+            platform=character.platform_data,
+        )
+    )
+    size = json_size(exported)
     if size > MAX_EXTENSIONS_BYTES:
-        raise ValidationError({"extensions": f"Extensions take {size:,} bytes; the limit is {MAX_EXTENSIONS_BYTES:,}."})
-    return extensions
+        raise ValidationError({"extensions": f"Extensions take {size:,} bytes in a card; the limit is {MAX_EXTENSIONS_BYTES:,}."})
 
 
 def check_can_edit(*, character: Character, actor: User) -> None:
@@ -54,32 +80,17 @@ def check_can_edit(*, character: Character, actor: User) -> None:
         raise PermissionDenied("Only the owner can change or delete this character.")
 
 
-def slug_candidate(name: str, *, salted: bool) -> str:
+def new_slug(name: str) -> str:
+    """The name's slug with a random suffix (seraphina-k3x9qa).
+
+    Always suffixed: numbering (seraphina-2) would tell anyone that a private character with
+    that name exists, and the suffix never collides with the routes beside the slugs.
+    """
     base = slugify(name)[:48].strip("-") or "character"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-character"
-    return f"{base}-{get_random_string(6).lower()}" if salted else base
-
-
-def next_free_slug(name: str) -> str:
-    """The plain slug of the name, else the first free numbered one (seraphina, seraphina-2, ...)."""
-    base = slug_candidate(name, salted=False)
-    taken = set(Character.objects.filter(slug__regex=rf"^{base}(-[0-9]+)?$").values_list("slug", flat=True))
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
-
-
-def save_new(character: Character) -> None:
-    """Insert with a free slug; a concurrent insert of the same slug retries with a salted one."""
-    character.slug = next_free_slug(character.name)
-    try:
-        with transaction.atomic():
-            character.save()
-    except IntegrityError:
-        character.slug = slug_candidate(character.name, salted=True)
-        character.save()
+    while True:
+        slug = f"{base}-{get_random_string(6, SLUG_SUFFIX_ALPHABET)}"
+        if not Character.objects.filter(slug=slug).exists():
+            return slug
 
 
 def set_tags(character: Character, tags: list[str]) -> None:
@@ -122,10 +133,11 @@ def create_character(
         example_dialogue=example_dialogue,
         visibility=visibility,
         voice=voice.strip(),
-        extensions=check_extensions(extensions if extensions is not None else {}),
+        extensions=extensions if extensions is not None else {},
         platform_data=platform_data or {},
         card_data=card_data or {},
     )
+    check_extensions(character)
     tag_names = normalize_tags(tags)
     character.full_clean(exclude=["slug", *PORTRAIT_FIELDS])
     image = sanitized_portrait(portrait)
@@ -133,7 +145,8 @@ def create_character(
         transaction.atomic(),
         storing_image(character, image_field="portrait", thumbnail_field="portrait_thumbnail", image=image),
     ):
-        save_new(character)
+        character.slug = new_slug(character.name)
+        character.save()
         set_tags(character, tag_names)
     return character
 
@@ -152,10 +165,9 @@ def update_character(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    if "extensions" in changes:
-        check_extensions(changes["extensions"])
     for field, value in changes.items():
         setattr(character, field, value.strip() if field in {"name", "tagline", "voice"} else value)
+    check_extensions(character)
     tag_names = normalize_tags(tags) if tags is not None else None
     character.full_clean(exclude=list(PORTRAIT_FIELDS))
     image = sanitized_portrait(portrait)
@@ -181,8 +193,8 @@ def delete_character(*, character: Character, actor: User) -> None:
 def import_card(*, owner: User, data: bytes) -> Character:
     """Create a character from a card file (PNG, JSON or CHARX).
 
-    Imported characters start private unless the card says otherwise, so a creator can look
-    them over before sharing. Raises CardError, ValidationError or ImageRejected, storing nothing.
+    Imported characters always start private, whatever the card says, so a creator looks them
+    over before sharing. Raises CardError, ValidationError or ImageRejected, storing nothing.
     """
     card = read_card(data)
     fields = card.fields
@@ -195,7 +207,7 @@ def import_card(*, owner: User, data: bytes) -> Character:
             greeting=fields.greeting,
             example_dialogue=fields.example_dialogue,
             tags=fields.tags,
-            visibility=fields.visibility or Visibility.PRIVATE,
+            visibility=Visibility.PRIVATE,
             voice=fields.voice,
             extensions=fields.extensions,
             portrait=card.portrait,

@@ -8,6 +8,7 @@ from imaging.sanitize import (
     ImageRejected,
     SanitizedImage,
     sanitize_image,
+    verify_image,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "ImageRejected",
     "SanitizedImage",
     "sanitize_image",
+    "verify_image",
 ]

@@ -81,10 +81,8 @@ def sanitize_image(
 
     All cheap checks (byte size, format, declared pixel size) run before any pixel is decoded.
     """
-    check_byte_size(data, max_bytes)
-    source_format = sniff_format(data)
-    check_dimensions(declared_size(data, source_format), max_dimension)
-    image = flatten(orient(decode(data, source_format, max_dimension)))
+    decoded, source_format = checked_decode(data, max_bytes=max_bytes, max_dimension=max_dimension)
+    image = flatten(orient(decoded))
     normalized = fit_long_side(image, long_side)
     return SanitizedImage(
         image=encode_jpeg(normalized),
@@ -93,6 +91,19 @@ def sanitize_image(
         height=normalized.height,
         source_format=source_format,
     )
+
+
+def verify_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_dimension: int = MAX_DIMENSION) -> str:
+    """Every check of sanitize_image without re-encoding, for callers that only accept or refuse; returns the format."""
+    return checked_decode(data, max_bytes=max_bytes, max_dimension=max_dimension)[1]
+
+
+def checked_decode(data: bytes, *, max_bytes: int, max_dimension: int) -> tuple[Image.Image, str]:
+    """Decode only after the cheap checks (byte size, format, declared pixel size) have passed."""
+    check_byte_size(data, max_bytes)
+    source_format = sniff_format(data)
+    check_dimensions(declared_size(data, source_format), max_dimension)
+    return decode(data, source_format, max_dimension), source_format
 
 
 # --- cheap checks on the raw bytes ------------------------------------------------------------

@@ -19,8 +19,10 @@ from .limits import (
     MAX_TAGS,
     NAMESPACE,
     VISIBILITIES,
+    json_size,
 )
 from .model import CardFields, ImportedCard
+from .schema import build_extensions
 
 __all__ = [
     "CHARX_MAX_CARD_JSON_BYTES",
@@ -38,6 +40,8 @@ __all__ = [
     "CardError",
     "CardFields",
     "ImportedCard",
+    "build_extensions",
+    "json_size",
     "read_card",
     "write_card",
 ]

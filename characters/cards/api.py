@@ -60,13 +60,14 @@ def _read_json(data: bytes) -> ImportedCard:
 
 def _read_png(data: bytes) -> ImportedCard:
     keyword, raw = png.find_card_text(data)
-    check_image(png.strip_text_chunks(data), "The PNG image")
+    image = png.strip_text_chunks(data)
+    check_image(image, "The PNG image")
     spec, fields = parse_card_object(decode_json(raw, f'The "{keyword}" PNG chunk'))
     # ccdefault: icons mean "this PNG", which becomes the portrait.
     assets = fields.card_data.get("assets")
     if assets:
         fields.card_data["assets"] = [a for a in assets if not (a["type"] == "icon" and a["uri"] == "ccdefault:")]
-    return ImportedCard(spec=spec, container="png", fields=fields, portrait=data)
+    return ImportedCard(spec=spec, container="png", fields=fields, portrait=image)
 
 
 def _read_charx(data: bytes) -> ImportedCard:

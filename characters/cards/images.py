@@ -1,8 +1,4 @@
-"""Portrait checks and re-encoding with Pillow.
-
-Sizes are checked from the header before any pixel is decoded, so a tiny
-file that claims to be 100000x100000 pixels cannot exhaust memory.
-"""
+"""Portrait checks (the upload rules of `imaging`) and re-encoding of stored portraits as PNG."""
 
 from __future__ import annotations
 
@@ -11,6 +7,8 @@ import struct
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from imaging import ImageRejected, verify_image
 
 from .errors import CardError
 from .limits import MAX_IMAGE_SIDE
@@ -28,19 +26,11 @@ _PIL_ERRORS = (
 
 
 def check_image(data: bytes, what: str) -> None:
-    """Refuse an image Pillow cannot read, one that is too large, or one that is corrupt."""
+    """Refuse a portrait the platform would refuse as an upload, before it reaches any decoder."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                _check_size(image.size, what)
-                image.load()
-    except CardError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise CardError(f"{what} has too many pixels; the limit is {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}.") from None
-    except _PIL_ERRORS:
-        raise CardError(f"{what} is corrupt, truncated or not an image Pillow can read.") from None
+        verify_image(data, max_dimension=MAX_IMAGE_SIDE)
+    except ImageRejected as exc:
+        raise CardError(f"{what} was refused: {exc}") from None
 
 
 def to_png(data: bytes) -> bytes:
@@ -61,12 +51,6 @@ def to_png(data: bytes) -> bytes:
     except _PIL_ERRORS:
         raise CardError("The portrait is not an image that can be exported.") from None
     return out.getvalue()
-
-
-def _check_size(size: tuple[int, int], what: str) -> None:
-    width, height = size
-    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
-        raise CardError(f"{what} is {width:,}×{height:,} pixels; the limit is {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}.")
 
 
 def _png_mode(image: Image.Image) -> Image.Image:

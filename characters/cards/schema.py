@@ -12,6 +12,8 @@ import json
 import math
 from typing import Any
 
+from storable import json_problem
+
 from .errors import CardError
 from .limits import (
     FIELD_LIMITS,
@@ -89,11 +91,17 @@ def decode_json(raw: bytes, where: str) -> Any:
         raise CardError(f"{where} contains {token}, which is not allowed in JSON.")
 
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise CardError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
     except RecursionError:
         raise CardError(f"{where} is nested too deeply to be a character card.") from None
+    except ValueError as exc:  # e.g. an integer longer than Python's digit limit
+        raise CardError(f"{where} is not valid JSON: {exc}.") from None
+    problem = json_problem(value)
+    if problem:
+        raise CardError(f"{where} {problem}.")
+    return value
 
 
 def parse_card_object(obj: Any) -> tuple[str, CardFields]:

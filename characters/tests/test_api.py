@@ -241,12 +241,16 @@ def test_invalid_extensions_json_in_multipart_is_a_400(client_for, owner):
     assert "extensions" in response.json()
 
 
-def test_slugs_are_unique_and_avoid_reserved_words(client_for, owner):
+def test_slugs_are_unique_and_reveal_no_private_names(client_for, owner, other_user, make_character):
+    make_character("Hidden Plan", visibility=Visibility.PRIVATE)
     slugs = [
-        client_for(owner).post("/api/characters/", {"name": name}, format="json").json()["slug"]
-        for name in ["Ada", "Ada", "Import", "日本"]
+        client_for(other_user).post("/api/characters/", {"name": name}, format="json").json()["slug"]
+        for name in ["Hidden Plan", "Ada", "Ada", "Import", "日本"]
     ]
-    assert slugs == ["ada", "ada-2", "import-character", "character"]
+    assert len(set(slugs)) == 5
+    assert [slug.rsplit("-", 1)[0] for slug in slugs] == ["hidden-plan", "ada", "ada", "import", "character"]
+    assert all(len(slug.rsplit("-", 1)[1]) == 6 for slug in slugs)
+    assert client_for(owner).get("/api/characters/import/").status_code == 405
 
 
 # --- Listing: search, tags, owner, pagination.

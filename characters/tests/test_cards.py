@@ -165,7 +165,7 @@ def test_fixture_imports(path: Path, name: str) -> None:
     assert card.fields.name == name
     assert card.fields.persona.strip() and card.fields.greeting.strip()
     assert "{{char}}" in card.fields.persona + card.fields.greeting + card.fields.card_data["scenario"]
-    assert card.portrait == data
+    assert card.portrait == pngmod.strip_text_chunks(data)  # the image without the card text
     assert set(card.fields.extensions) == {"talkativeness", "fav", "world"}
     assert card.fields.card_data["creator_notes"].startswith("ST Default Bot contest winner")
 
@@ -520,7 +520,7 @@ PNG_ERRORS = [
     (lambda: card_png(v2())[:-12], "truncated or corrupt"),  # no IEND
     (lambda: pngmod.PNG_SIGNATURE, "truncated or corrupt"),
     (_bad_crc_png, 'bad checksum in its "IDAT" chunk'),
-    (_pixel_corrupt_png, "The PNG image is corrupt"),
+    (_pixel_corrupt_png, "The PNG image was refused: The image file is damaged"),
     (_huge_png, "100,000×100,000 pixels; the limit is 4096×4096."),
     (lambda: card_png({"spec": "chara_card_v9", "data": {}}), 'Unknown card spec "chara_card_v9"'),
 ]
@@ -573,8 +573,14 @@ CHARX_ERRORS = [
         ),
         'asset "assets/icon/images/main.png", but the CHARX file does not contain it',
     ),
-    (lambda: _charx(v3(assets=[ICON_I]), ("i.png", b"not an image")), "The portrait in this CHARX file is corrupt"),
-    (lambda: _charx(v3(assets=[ICON_I]), ("i.png", _huge_png())), "The portrait in this CHARX file has too many pixels"),
+    (
+        lambda: _charx(v3(assets=[ICON_I]), ("i.png", b"not an image")),
+        "The portrait in this CHARX file was refused: Only PNG, JPEG and WebP",
+    ),
+    (
+        lambda: _charx(v3(assets=[ICON_I]), ("i.png", _huge_png())),
+        "The portrait in this CHARX file was refused: The image is 100000×100000 pixels",
+    ),
 ]
 
 
