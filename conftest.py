@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 from PIL import Image
+from playwright.sync_api import sync_playwright
+from rest_framework.test import APIClient
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -79,3 +81,53 @@ def other_user(make_user):
 @pytest.fixture
 def staff_user(make_user):
     return make_user("staff", is_staff=True)
+
+
+@pytest.fixture
+def client_for():
+    """An API client authenticated as the given user (token auth), or anonymous for None."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def make_character(owner, make_image):
+    from characters import services
+
+    def make(name: str = "Ada", *, user=None, visibility: str = "public", with_portrait: bool = True, **fields):
+        return services.create_character(
+            owner=user or owner,
+            name=name,
+            visibility=visibility,
+            portrait=make_image((120, 90)) if with_portrait else None,
+            **fields,
+        )
+
+    return make
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def page():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 420, "height": 900})
+        yield context.new_page()
+        browser.close()

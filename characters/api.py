@@ -14,11 +14,15 @@ from accounts.selectors import active_users
 from characters import selectors, services
 from characters.models import Character
 from characters.serializers import (
+    AppealSerializer,
     CardExportQuerySerializer,
     CardImportSerializer,
     CharacterSerializer,
     CharacterWriteSerializer,
+    DetailSerializer,
+    ReportSerializer,
 )
+from moderation import services as moderation
 
 LIST_PARAMETERS = [
     OpenApiParameter("q", str, description="Words in the name, tagline or persona."),
@@ -30,7 +34,12 @@ LIST_PARAMETERS = [
 def write_arguments(data: dict) -> dict:
     """Split validated input into the service's keyword arguments."""
     portrait = data.pop("portrait", None)
-    return {"portrait": portrait.read() if portrait else None, "remove_portrait": data.pop("remove_portrait", False), **data}
+    return {
+        "portrait": portrait.read() if portrait else None,
+        "remove_portrait": data.pop("remove_portrait", False),
+        "attested_own_likeness": data.pop("own_likeness_attested", False),
+        **data,
+    }
 
 
 @extend_schema_view(
@@ -92,6 +101,7 @@ class CharacterViewSet(viewsets.GenericViewSet):
             tags=arguments.pop("tags", None),
             portrait=arguments.pop("portrait"),
             remove_portrait=arguments.pop("remove_portrait"),
+            attested_own_likeness=arguments.pop("attested_own_likeness"),
             changes=arguments,
         )
         return self.respond(character)
@@ -112,6 +122,24 @@ class CharacterViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         character = services.import_card(owner=request.user, data=serializer.validated_data["file"].read())
         return self.respond(character, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReportSerializer, responses={201: DetailSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def report(self, request: Request, slug: str) -> Response:
+        """Report a character to the moderators."""
+        serializer = ReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moderation.report(item=self.get_character(slug), reporter=request.user, **serializer.validated_data)
+        return Response({"detail": "Thank you. A moderator will review it."}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AppealSerializer, responses={201: DetailSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def appeal(self, request: Request, slug: str) -> Response:
+        """Ask once for a rejected or taken-down character to be reconsidered."""
+        serializer = AppealSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moderation.appeal(item=self.get_character(slug), owner=request.user, **serializer.validated_data)
+        return Response({"detail": "Your appeal is with the moderators."}, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[CardExportQuerySerializer],

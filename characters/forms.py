@@ -4,6 +4,7 @@ from django import forms
 
 from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from characters.models import Visibility
+from moderation.models import ReportReason
 from storable import json_problem
 
 
@@ -57,7 +58,21 @@ class CharacterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
     )
     portrait = forms.FileField(required=False, help_text="PNG, JPEG or WebP, at most 10 MB and 4096×4096.")
+    own_likeness_attested = forms.BooleanField(
+        required=False,
+        label="This portrait is a photo of me, and I agree to its use",
+        help_text="Photos of real people are refused unless they show you; yours is reviewed before others can see it.",
+    )
     remove_portrait = forms.BooleanField(required=False)
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(choices=ReportReason.choices)
+    details = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AppealForm(forms.Form):
+    message = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), help_text="You can appeal once.")
 
 
 class CardImportForm(forms.Form):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.validators import validate_storable_json, validate_storable_text
 from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH
+from moderation.models import Moderated, ModerationState
 
 
 def text_field(limit_key: str) -> models.TextField:
@@ -39,7 +40,7 @@ class Tag(models.Model):
         return self.name
 
 
-class Character(models.Model):
+class Character(Moderated):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="characters")
     slug = models.SlugField(max_length=60, unique=True)
     name = short_text("name")
@@ -68,8 +69,23 @@ class Character(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("character_detail", kwargs={"slug": self.slug})
 
-    def is_visible_to(self, user) -> bool:
-        """Public and unlisted characters are seen by anyone with the link; private ones by owner and staff."""
-        if self.visibility != Visibility.PRIVATE:
-            return True
-        return user.is_authenticated and (user.pk == self.owner_id or user.is_staff)
+    @property
+    def is_held(self) -> bool:
+        return self.moderation_state != ModerationState.VISIBLE
+
+    def moderation_owner_id(self) -> int:
+        return self.owner_id
+
+    def moderation_preview(self) -> dict[str, str]:
+        return {
+            "Name": self.name,
+            "Owner": self.owner.username,
+            "Visibility": self.get_visibility_display(),
+            "Tagline": self.tagline,
+            "Persona": self.persona,
+            "Greeting": self.greeting,
+            "Example dialogue": self.example_dialogue,
+        }
+
+    def moderation_image_url(self) -> str:
+        return self.portrait.url if self.portrait else ""

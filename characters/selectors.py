@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import User
 from characters.cards import CardFields, write_card
 from characters.models import Character, Tag, Visibility
+from moderation.models import ModerationState
 
 CARD_CONTENT_TYPES = {"json": "application/json", "png": "image/png", "charx": "application/zip"}
 
@@ -17,11 +18,11 @@ def with_related(characters: QuerySet[Character]) -> QuerySet[Character]:
 
 
 def visible_characters(*, viewer: User) -> QuerySet[Character]:
-    """Everything the viewer may open by link: public, unlisted, their own, or all for staff."""
+    """What the viewer may open by link: public or unlisted and not held by moderation, their own, or all for staff."""
     characters = Character.objects.all()
     if viewer.is_authenticated and viewer.is_staff:
         return characters
-    shared = ~Q(visibility=Visibility.PRIVATE)
+    shared = ~Q(visibility=Visibility.PRIVATE) & Q(moderation_state=ModerationState.VISIBLE)
     if viewer.is_authenticated:
         return characters.filter(shared | Q(owner=viewer))
     return characters.filter(shared)
@@ -32,7 +33,7 @@ def search_characters(*, viewer: User, query: str = "", tag: str = "", owner: Us
     if owner is not None and viewer.is_authenticated and viewer.pk == owner.pk:
         characters = Character.objects.filter(owner=owner)
     else:
-        characters = Character.objects.filter(visibility=Visibility.PUBLIC)
+        characters = Character.objects.filter(visibility=Visibility.PUBLIC, moderation_state=ModerationState.VISIBLE)
         if owner is not None:
             characters = characters.filter(owner=owner)
     query = query.strip()
@@ -92,5 +93,5 @@ def export_card(*, character: Character, spec: str, container: str) -> CardFile:
 
 def popular_tags(*, limit: int = 30) -> QuerySet[Tag]:
     """Tags with the most public characters, for the browse page."""
-    public = Q(characters__visibility=Visibility.PUBLIC)
+    public = Q(characters__visibility=Visibility.PUBLIC, characters__moderation_state=ModerationState.VISIBLE)
     return Tag.objects.annotate(uses=Count("characters", filter=public)).filter(uses__gt=0).order_by("-uses", "name")[:limit]

@@ -6,6 +6,17 @@ from rest_framework import serializers
 from accounts.serializers import UserSummarySerializer
 from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from characters.models import Character, Visibility
+from moderation import selectors as moderation_selectors
+from moderation.models import ReportReason
+
+
+class ModerationStatusSerializer(serializers.Serializer):
+    state = serializers.CharField(source="moderation_state")
+    reason = serializers.CharField(source="moderation_reason")
+    can_appeal = serializers.SerializerMethodField()
+
+    def get_can_appeal(self, character: Character) -> bool:
+        return moderation_selectors.can_appeal(character)
 
 
 class CharacterSerializer(serializers.ModelSerializer):
@@ -13,6 +24,7 @@ class CharacterSerializer(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="api-character-detail", lookup_field="slug")
     page = serializers.SerializerMethodField()
+    moderation = serializers.SerializerMethodField(help_text="The moderation status; shown to the owner and staff only.")
 
     class Meta:
         model = Character
@@ -32,6 +44,7 @@ class CharacterSerializer(serializers.ModelSerializer):
             "portrait",
             "portrait_thumbnail",
             "owner",
+            "moderation",
             "created_at",
             "updated_at",
         ]
@@ -39,6 +52,13 @@ class CharacterSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tags(self, character: Character) -> list[str]:
         return [tag.name for tag in character.tags.all()]
+
+    @extend_schema_field(ModerationStatusSerializer(allow_null=True))
+    def get_moderation(self, character: Character) -> dict | None:
+        viewer = self.context["request"].user
+        if viewer.pk != character.owner_id and not viewer.is_staff:
+            return None
+        return ModerationStatusSerializer(character).data
 
     def get_page(self, character: Character) -> str:
         return self.context["request"].build_absolute_uri(character.get_absolute_url())
@@ -85,6 +105,24 @@ class CharacterWriteSerializer(serializers.Serializer):
     extensions = ExtensionsField(required=False)
     portrait = serializers.FileField(required=False, help_text="PNG, JPEG or WebP, at most 10 MB and 4096×4096.")
     remove_portrait = serializers.BooleanField(required=False, default=False)
+    own_likeness_attested = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The portrait is a photo of you and you agree to its use; it is reviewed before others see it.",
+    )
+
+
+class ReportSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ReportReason.choices)
+    details = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AppealSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=2000)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class CardImportSerializer(serializers.Serializer):

@@ -22,9 +22,11 @@ from characters.cards import (
 )
 from characters.models import Character, Tag, Visibility
 from imaging import ImageRejected, sanitize_image
+from moderation import services as moderation
 from storable import json_problem, text_problem
 
 PORTRAIT_FIELDS = ("portrait", "portrait_thumbnail")
+SCREENED_FIELDS = ("name", "tagline", "persona", "greeting", "example_dialogue")
 EDITABLE_FIELDS = ("name", "tagline", "persona", "greeting", "example_dialogue", "visibility", "voice", "extensions")
 SLUG_SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -104,6 +106,20 @@ def sanitized_portrait(portrait: bytes | None):
     return sanitize_image(portrait) if portrait is not None else None
 
 
+def screen(character: Character, portrait: bytes | None, attested_own_likeness: bool) -> moderation.Screening:
+    """Run the moderation checks on the character's text and new portrait, and set its state.
+
+    Raises moderation's ContentBlocked before anything is stored.
+    """
+    screening = moderation.screen(
+        text_fields={name: getattr(character, name) for name in SCREENED_FIELDS},
+        portrait=portrait,
+        attested_own_likeness=attested_own_likeness,
+    )
+    moderation.apply_screening(character, screening)
+    return screening
+
+
 def create_character(
     *,
     owner: User,
@@ -117,12 +133,14 @@ def create_character(
     voice: str = "",
     extensions: dict | None = None,
     portrait: bytes | None = None,
+    attested_own_likeness: bool = False,
     platform_data: dict | None = None,
     card_data: dict | None = None,
 ) -> Character:
     """Validate everything, then write the portrait files and the row together or not at all.
 
-    Raises ValidationError or imaging.ImageRejected with nothing stored.
+    Raises ValidationError, imaging.ImageRejected or moderation's ContentBlocked with nothing stored;
+    content the checks are unsure of is saved but held for review.
     """
     character = Character(
         owner=owner,
@@ -141,6 +159,7 @@ def create_character(
     tag_names = normalize_tags(tags)
     character.full_clean(exclude=["slug", *PORTRAIT_FIELDS])
     image = sanitized_portrait(portrait)
+    screening = screen(character, portrait, attested_own_likeness)
     with (
         transaction.atomic(),
         storing_image(character, image_field="portrait", thumbnail_field="portrait_thumbnail", image=image),
@@ -148,6 +167,7 @@ def create_character(
         character.slug = new_slug(character.name)
         character.save()
         set_tags(character, tag_names)
+        moderation.record_screening(item=character, screening=screening)
     return character
 
 
@@ -159,6 +179,7 @@ def update_character(
     tags: Iterable[str] | None = None,
     portrait: bytes | None = None,
     remove_portrait: bool = False,
+    attested_own_likeness: bool = False,
 ) -> Character:
     """Apply the owner's changes; the stored character stays as it was if anything is refused."""
     check_can_edit(character=character, actor=actor)
@@ -171,6 +192,7 @@ def update_character(
     tag_names = normalize_tags(tags) if tags is not None else None
     character.full_clean(exclude=list(PORTRAIT_FIELDS))
     image = sanitized_portrait(portrait)
+    screening = screen(character, portrait, attested_own_likeness)
     with (
         transaction.atomic(),
         storing_image(
@@ -180,6 +202,7 @@ def update_character(
         character.save()
         if tag_names is not None:
             set_tags(character, tag_names)
+        moderation.record_screening(item=character, screening=screening)
     return character
 
 

@@ -6,14 +6,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
 from accounts.selectors import active_users
 from characters import selectors, services
 from characters.cards import CardError
-from characters.forms import CardImportForm, CharacterForm
+from characters.forms import AppealForm, CardImportForm, CharacterForm, ReportForm
 from characters.models import Character
 from imaging import ImageRejected
+from moderation import selectors as moderation_selectors
+from moderation import services as moderation
+from moderation.services import ContentBlocked
 
 PAGE_SIZE = 24
 
@@ -45,13 +49,57 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
     character = visible_or_404(request, slug)
-    return render(request, "characters/detail.html", {"character": character, "is_owner": character.owner_id == request.user.pk})
+    is_owner = character.owner_id == request.user.pk
+    context = {
+        "character": character,
+        "is_owner": is_owner,
+        "can_appeal": is_owner and moderation_selectors.can_appeal(character),
+        "report_form": ReportForm(),
+        "appeal_form": AppealForm(),
+    }
+    return render(request, "characters/detail.html", context)
+
+
+@login_required
+@require_POST
+def character_report(request: HttpRequest, slug: str) -> HttpResponse:
+    character = visible_or_404(request, slug)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a reason for the report.")
+        return redirect(character)
+    try:
+        moderation.report(item=character, reporter=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Thank you. A moderator will review it.")
+    return redirect(character)
+
+
+@login_required
+@require_POST
+def character_appeal(request: HttpRequest, slug: str) -> HttpResponse:
+    character = owned_or_403(request, slug)
+    form = AppealForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a few words for the moderators.")
+        return redirect(character)
+    try:
+        moderation.appeal(item=character, owner=request.user, message=form.cleaned_data["message"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your appeal is with the moderators.")
+    return redirect(character)
 
 
 def form_arguments(form: CharacterForm) -> dict:
     data = dict(form.cleaned_data)
     portrait = data.pop("portrait")
-    return {**data, "tags": [data.pop("tags")], "portrait": portrait.read() if portrait else None}
+    attested = data.pop("own_likeness_attested")
+    tags = data.pop("tags")
+    return {**data, "tags": [tags], "portrait": portrait.read() if portrait else None, "attested_own_likeness": attested}
 
 
 @login_required
@@ -62,7 +110,7 @@ def character_create(request: HttpRequest) -> HttpResponse:
         arguments.pop("remove_portrait")
         try:
             character = services.create_character(owner=request.user, **arguments)
-        except (ImageRejected, ValidationError) as exc:
+        except (ImageRejected, ValidationError, ContentBlocked) as exc:
             add_service_error(form, exc, field="portrait")
         else:
             messages.success(request, f"{character.name} is ready.")
@@ -94,9 +142,10 @@ def character_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 tags=arguments.pop("tags"),
                 portrait=arguments.pop("portrait"),
                 remove_portrait=arguments.pop("remove_portrait"),
+                attested_own_likeness=arguments.pop("attested_own_likeness"),
                 changes=arguments,
             )
-        except (ImageRejected, ValidationError) as exc:
+        except (ImageRejected, ValidationError, ContentBlocked) as exc:
             add_service_error(form, exc, field="portrait")
         else:
             messages.success(request, "Saved.")
@@ -121,7 +170,7 @@ def card_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             character = services.import_card(owner=request.user, data=form.cleaned_data["file"].read())
-        except (CardError, ImageRejected, ValidationError) as exc:
+        except (CardError, ImageRejected, ValidationError, ContentBlocked) as exc:
             add_service_error(form, exc, field="file")
         else:
             messages.success(request, f"Imported {character.name} as a {character.visibility} character.")

@@ -11,6 +11,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from characters.cards import CardError
 from imaging import ImageRejected
+from moderation.services import ContentBlocked, QuotaExceeded
 
 
 def validation_payload(exc: ValidationError) -> dict:
@@ -32,6 +33,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, CardError):
         return Response({"detail": str(exc), "code": "invalid_card"}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ContentBlocked):
+        return Response(
+            {"detail": str(exc), "code": "content_blocked", "categories": exc.categories}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, QuotaExceeded):
+        return Response({"detail": str(exc), "code": "quota_exceeded"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
     if isinstance(exc, ValidationError):
         return Response(validation_payload(exc), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

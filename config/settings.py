@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "channels",
     "storages",
     "config",
+    "moderation",
     "accounts",
     "characters",
 ]
@@ -217,6 +218,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- Moderation and provenance.
+# Faces closer than this (dlib embedding distance; 0.6 is the usual same-person cut) to a protected
+# person's reference photo hold a portrait for review.
+LIKENESS_DISTANCE_THRESHOLD = float(os.environ.get("LIKENESS_DISTANCE_THRESHOLD", "0.5"))
+CLIP_DAILY_QUOTA = int(os.environ.get("CLIP_DAILY_QUOTA", "5"))
+# C2PA signing: the operator's certificate chain (leaf first) and key; without them a development
+# chain is generated once under var/c2pa/.
+C2PA_CERT_CHAIN = os.environ.get("C2PA_CERT_CHAIN", "")
+C2PA_PRIVATE_KEY = os.environ.get("C2PA_PRIVATE_KEY", "")
+C2PA_TRUST_ROOT = os.environ.get("C2PA_TRUST_ROOT", "")
+C2PA_DEV_DIR = VAR_DIR / "c2pa"
 
 LOGGING = {
     "version": 1,

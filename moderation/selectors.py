@@ -1,0 +1,33 @@
+"""Reads for moderation: the likeness gallery, the queue, an item's case and quota use."""
+
+from collections.abc import Iterable
+
+import numpy as np
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from moderation.models import APPEALABLE_STATES, Appeal, Case, Moderated, ReferencePhoto, UsageCounter
+
+
+def likeness_gallery() -> Iterable[tuple[int, str, np.ndarray]]:
+    """(person id, name, embedding) for every reference photo of an active protected person."""
+    photos = ReferencePhoto.objects.filter(person__active=True).select_related("person")
+    return [(photo.person_id, photo.person.name, np.asarray(photo.embedding, dtype=np.float64)) for photo in photos]
+
+
+def case_of(item: Moderated) -> Case | None:
+    content_type = ContentType.objects.get_for_model(item)
+    return Case.objects.filter(content_type=content_type, object_id=item.pk).first()
+
+
+def can_appeal(item: Moderated) -> bool:
+    """Rejected or taken-down items may be appealed once."""
+    if item.moderation_state not in APPEALABLE_STATES:
+        return False
+    case = case_of(item)
+    return case is not None and not Appeal.objects.filter(case=case).exists()
+
+
+def quota_used(*, user, action: str) -> int:
+    counter = UsageCounter.objects.filter(user=user, action=action, day=timezone.now().date()).first()
+    return counter.count if counter else 0
