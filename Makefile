@@ -3,7 +3,7 @@ PYTHON := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup setup-dev
+.PHONY: run test lint setup setup-dev bench
 
 run: setup
 	$(PYTHON) manage.py migrate --noinput
@@ -13,6 +13,13 @@ run: setup
 
 test: setup-dev lint
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks print JSON; each compares against a baseline measured in the same run.
+bench: setup-dev
+	.venv/bin/pip install -q --disable-pip-version-check --no-deps invisible-watermark==0.2.0
+	mkdir -p bench/results
+	for name in moderation_text moderation_images watermark; do \
+		$(PYTHON) bench/$$name.py > bench/results/$$name.json || exit 1; echo "bench/results/$$name.json"; done
 
 lint: setup-dev
 	$(PYTHON) -m ruff check .

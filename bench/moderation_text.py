@@ -91,7 +91,9 @@ def baseline(rows: list[dict]) -> dict:
     return {
         "benign_false_block_rate": round(sum(benign) / len(benign), 4),
         "recall_harmful_lines": round(sum(harmful) / len(harmful), 4),
-        "decision_accuracy": round(sum(("block" if f else "allow") == r["expected"] for r, f in zip(rows, flags, strict=True)) / len(rows), 4),
+        "decision_accuracy": round(
+            sum(("block" if f else "allow") == r["expected"] for r, f in zip(rows, flags, strict=True)) / len(rows), 4
+        ),
         "median_latency_ms": round(statistics.median(latencies), 3),
         "p99_latency_ms": round(percentile(latencies, 0.99), 3),
     }
@@ -124,6 +126,7 @@ def main() -> None:
     verdicts, latencies = timed_classify(rows)
     report = {
         "eval_set": str(EVAL_PATH.relative_to(ROOT)),
+        "eval_note": "development set: rules and thresholds were tuned on it (it includes two folded-in earlier held-out rounds)",
         "load_seconds": round(load_seconds, 2),
         "median_latency_ms": round(statistics.median(latencies), 3),
         "p99_latency_ms": round(percentile(latencies, 0.99), 3),
@@ -134,7 +137,8 @@ def main() -> None:
     if HELDOUT_PATH.exists():
         held_rows = load_rows(HELDOUT_PATH)
         held = quality(held_rows, [classify(row["text"]) for row in held_rows])
-        report["heldout"] = {key: held[key] for key in held if key != "per_category"} | {
+        report["heldout"] = {"note": "written after all tuning and never used to tune"}
+        report["heldout"] |= {key: held[key] for key in held if key != "per_category"} | {
             "recall": {c: m["recall"] for c, m in held["per_category"].items() if m["support"]}
         }
     per_category = report["per_category"]

@@ -36,9 +36,13 @@ class ProfanityModel:
         self._analyze = vectorizer.build_analyzer()
         idf = vectorizer.idf_
         folds = model.calibrated_classifiers_
-        self._calibration = [(fold.calibrators[0].a_, fold.calibrators[0].b_, float(fold.estimator.intercept_[0])) for fold in folds]
+        self._calibration = [
+            (fold.calibrators[0].a_, fold.calibrators[0].b_, float(fold.estimator.intercept_[0])) for fold in folds
+        ]
         coefficients = [fold.estimator.coef_[0] for fold in folds]
-        self._weights = {token: (float(idf[i]), tuple(float(c[i]) for c in coefficients)) for token, i in vectorizer.vocabulary_.items()}
+        self._weights = {
+            token: (float(idf[i]), tuple(float(c[i]) for c in coefficients)) for token, i in vectorizer.vocabulary_.items()
+        }
 
     def probability(self, text: str) -> float:
         """Probability that the text is profane, as profanity_check.predict_prob computes it."""
@@ -124,7 +128,12 @@ class SentenceEncoder:
                 attended = functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=attention_mask)
                 attended = attended.transpose(1, 2).reshape(batch * length, hidden)
                 x = functional.layer_norm(torch.addmm(out_b, attended, out_w) + x, (hidden,), *norm1, self.eps)
-                x = functional.layer_norm(torch.addmm(down_b, functional.gelu(torch.addmm(inter_b, x, inter_w)), down_w) + x, (hidden,), *norm2, self.eps)
+                x = functional.layer_norm(
+                    torch.addmm(down_b, functional.gelu(torch.addmm(inter_b, x, inter_w)), down_w) + x,
+                    (hidden,),
+                    *norm2,
+                    self.eps,
+                )
             x = x.view(batch, length, hidden)
             weights = mask.unsqueeze(-1).to(x.dtype)
             pooled = (x * weights).sum(1) / weights.sum(1)
@@ -139,17 +148,19 @@ class ExemplarIndex:
     labels: tuple[str, ...]
     matrices: tuple  # one numpy array per label
 
-    def similarities(self, vectors) -> dict[str, float]:
-        """Per label: the best, over the given sentence vectors, of the mean of the top-k exemplar similarities."""
+    def similarities(self, vectors) -> tuple[dict[str, float], dict[str, int]]:
+        """Per label: the best, over the given sentence vectors, of the mean of the top-k exemplar similarities, and which
+        sentence it came from (so a reason can quote it)."""
         import numpy as np
 
-        result = {}
+        scores, sources = {}, {}
         for label, matrix in zip(self.labels, self.matrices, strict=True):
             sims = vectors @ matrix.T
             k = min(TOP_K, sims.shape[1])
             top = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
-            result[label] = float(top.max())
-        return result
+            sources[label] = int(top.argmax())
+            scores[label] = float(top[sources[label]])
+        return scores, sources
 
 
 def load_exemplars() -> dict[str, list[str]]:

@@ -30,9 +30,25 @@ CONFUSABLES: dict[str, str] = {
 }  # fmt: skip
 
 # Characters that count as letters when a word mixes them with real letters ("k1ll", "$ex", "@ss", "k!ll").
-LEET: dict[str, str] = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"}
+LEET: dict[str, str] = {
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "@": "a",
+    "$": "s",
+    "!": "i",
+    "|": "l",
+    "+": "t",
+}
 LEET_SYMBOLS_INSIDE_ONLY = frozenset("!|+")
-NUMBER_WITH_UNIT = re.compile(r"\d+(?:yo|y/o|yrs?|years?|yr|th|st|nd|rd|am|pm|s|k|m|g|kg|lbs?|ft|cm|mm|min|h|hrs?|d|x|p|gb|mb)?\W*$")
+NUMBER_WITH_UNIT = re.compile(
+    r"\d+(?:yo|y/o|yrs?|years?|yr|th|st|nd|rd|am|pm|s|k|m|g|kg|lbs?|ft|cm|mm|min|h|hrs?|d|x|p|gb|mb)?\W*$"
+)
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u034f\u180e")
 SPACE_LIKE = re.compile(r"[\s\-_‐‑‒–—―]+")
 SINGLE_LETTER_RUN = re.compile(r"(?<![^\W_])(?:[^\W_][ .,*·•'’`~^/\\:|]{1,3}){2,}[^\W_](?![^\W_])")
@@ -96,6 +112,13 @@ def _fold(text: str) -> Mapped:
     return Mapped("".join(chars), tuple(offsets))
 
 
+def _spread(source: tuple[int, ...], length: int) -> list[int]:
+    """Offsets for a replacement of the given length: first and last characters keep the match's ends, the rest in between."""
+    if length == 1 or len(source) == 1:
+        return [source[0]] * length
+    return [source[round(i * (len(source) - 1) / (length - 1))] for i in range(length)]
+
+
 def _substitute(mapped: Mapped, pattern: re.Pattern[str], replace) -> Mapped:
     """re.sub that keeps offsets: a replacement inherits the offsets of the match it replaces, spread over its length."""
     chars: list[str] = []
@@ -108,7 +131,7 @@ def _substitute(mapped: Mapped, pattern: re.Pattern[str], replace) -> Mapped:
         replacement = replace(match)
         source = mapped.offsets[start:end] or (mapped.offsets[start - 1 : start] if start else (0,))
         chars.append(replacement)
-        offsets.extend(source[min(i, len(source) - 1)] for i in range(len(replacement)))
+        offsets.extend(_spread(source, len(replacement)) if replacement else [])
         last = end
     if not last:
         return mapped

@@ -91,13 +91,10 @@ FICTION_WORDS = (
     r"(?:in (?:the|this|my|our) (?:story|novel|book|tale|saga|fic|fanfic|fanfiction|roleplay|rp|script|screenplay|scene|chapter|episode|campaign|game|universe|world|film|movie|anime|manga|comic|series|show)|my character|this character|the character|her character|his character|your character|character sheet|in character|roleplay|role play|rp|ooc|persona|backstory|backstories|greeting|antagonist|protagonist|narrator|chapter \d+|chapter|prologue|epilogue|plot twist|fiction|fictional|fanfic|fanfiction|d ?& ?d|dnd|dungeons and dragons|tabletop|npc|npcs|boss fight|final boss|video game|the game|in game|ingame|level \d+|the player|players|lore|worldbuilding|canon|villain arc|minecraft|roblox|fortnite|terraria|skyrim|elden ring|dark souls|pvp|anime|manga|novel|screenplay|stage play|the play|theater|theatre|act \d+|scene \d+|horror story|ghost story|creepypasta|campfire story|fairy tale|fable|myth|legend)"
 )
 
-NEWS = (
-    r"according to|reported|reports|reporting|reporter|journalists?|news|headline|article|police|officers?|arrested|arrest|charged with|charges|convicted|conviction|sentenced|sentence|court|trial|prosecutors?|prosecution|jury|judge|lawsuit|authorities|officials|investigat\w+|study|studies|research|researchers|survey|statistics|data (?:shows|suggests)|percent|per cent|%|awareness|prevention|prevent|preventing|hotline|helpline|crisis line|lifeline|988|911|samaritans|therapist|therapy|counsel(?:or|ling|ing)|psychiatrist|psychologist|doctor|doctors|nurse|nurses|clinic|clinical|hospital|hospitals|patients?|symptoms?|diagnos\w+|treatment|treatments|medication|medical|medicine|pharmacist|education|educational|educate|teach(?:es|ing)? (?:kids|children|students|teens) (?:about|how)|lesson|lessons|curriculum|history|historians?|historical|historically|century|centuries|in (?:1[5-9]|20)\d\d|world war|massacre of|the nazis|nazi propaganda|propaganda|documentary|museum|memorial|survivors?|victims?|grief|grieving|mourning|mourn|support group|support groups|recovery|recovering|in recovery|sobriety|sober|rehab|addiction|addicted|warning signs|red flags|signs of|report (?:it|them|abuse|this|to)|reported to|if you or someone|if you are struggling|if youre struggling|reach out|you are not alone|youre not alone|help is available|get help|seek help|protect (?:children|kids|your kids|your children|minors)|child safety|online safety|safeguarding|trust and safety|moderation|moderator|moderators|content policy|terms of service|illegal|is a crime|are crimes|a felony|banned|ban on|law|laws|legislation|bill|senate|congress|parliament|policy|policies|wikipedia|encyclopedia|textbook|lecture|professor|class on|course on|essay on|paper on|thesis|analysis|analyze|analysing|analyzing|biology|anatomy|health class|the film|the movie|the book|the novel|the show|the series|the song|the album|review of|critics|condemn(?:ed|s)?|denounced|tragedy|tragic|mourners|obituary|died by suicide|autopsy|coroner|forensic"
-)
+NEWS = r"according to|reported|reports|reporting|reporter|journalists?|news|headline|article|police|officers?|arrested|arrest|charged with|charges|convicted|conviction|sentenced|sentence|court|trial|prosecutors?|prosecution|jury|judge|lawsuit|authorities|officials|investigat\w+|study|studies|research|researchers|survey|statistics|data (?:shows|suggests)|percent|per cent|%|awareness|prevention|prevent|preventing|hotline|helpline|crisis line|lifeline|988|911|samaritans|therapist|therapy|counsel(?:or|ling|ing)|psychiatrist|psychologist|doctor|doctors|nurse|nurses|clinic|clinical|hospital|hospitals|patients?|symptoms?|diagnos\w+|treatment|treatments|medication|medical|medicine|pharmacist|education|educational|educate|teach(?:es|ing)? (?:kids|children|students|teens) (?:about|how)|lesson|lessons|curriculum|history|historians?|historical|historically|century|centuries|in (?:1[5-9]|20)\d\d|world war|massacre of|the nazis|nazi propaganda|propaganda|documentary|museum|memorial|survivors?|victims?|grief|grieving|mourning|mourn|support group|support groups|recovery|recovering|in recovery|sobriety|sober|rehab|addiction|addicted|warning signs|red flags|signs of|report (?:it|them|abuse|this|to)|reported to|if you or someone|if you are struggling|if youre struggling|reach out|you are not alone|youre not alone|help is available|get help|seek help|protect (?:children|kids|your kids|your children|minors)|child safety|online safety|safeguarding|trust and safety|moderation|moderator|moderators|content policy|terms of service|illegal|is a crime|are crimes|a felony|banned|ban on|law|laws|legislation|bill|senate|congress|parliament|policy|policies|wikipedia|encyclopedia|textbook|lecture|professor|class on|course on|essay on|paper on|thesis|analysis|analyze|analysing|analyzing|biology|anatomy|health class|the film|the movie|the book|the novel|the show|the series|the song|the album|review of|critics|condemn(?:ed|s)?|denounced|tragedy|tragic|mourners|obituary|died by suicide|autopsy|coroner|forensic"
 
 PROTECTIVE = r"protect|prevent|prevention|report|reporting|reported|awareness|warning signs|signs of|survivors?|victims?|hotline|helpline|convicted|sentenced|arrested|charged|prosecuted|trial|court|police|investigation|illegal|crime|crimes|laws?|legislation|safeguarding|safety|educat\w+|therapy|therapist|counsel\w+|recover\w*|healing|documentary|news|article|study|research|statistics|advocacy|advocate|nonprofit|charity|unicef|ncmec|iwf|detect(?:ion|ing)?|classifiers?|moderation|moderators?|policy"
 
-FIRST_PERSON = r"(?:^|[^a-z])(?:i|im|i m|ive|i ve|id|ill|me|my|myself|mine)(?:[^a-z]|$)"
 HYPERBOLE = r"too funny|so funny|hilarious|cracking up|lol|lmao|lmfao|rofl|haha|hahaha|jk|j k|just kidding|😂|🤣|💀|😭|xd|kidding|joking|dramatic|literally can t even|cant even|ugh|bruh|smh"
 
 CATEGORY_PARENTS = {
@@ -121,7 +118,8 @@ class Rule:
     why: str
     pattern: re.Pattern[str]
     framing: str = "fixed"  # "fixed" | "fiction" | "news" | "fiction_news" | "fiction_review" | "threat"
-    also: tuple[str, ...] = ()  # further categories the same words belong to (telling someone to kill themselves is self-harm too)
+    # Further categories the same words belong to (telling someone to kill themselves is self-harm too).
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,8 +256,9 @@ REAL_WEAK_PATTERN = _compile_loose(REAL_ANCHOR_WEAK)
 FICTION_PATTERN = re.compile(FICTION_DIALOGUE + r"|(?<![a-z0-9])(?:" + FICTION_WORDS + r")(?![a-z0-9])")
 NEWS_PATTERN = re.compile(r"(?<![a-z0-9])(?:" + NEWS + r")(?![a-z0-9])")
 PROTECTIVE_PATTERN = re.compile(r"(?<![a-z0-9])(?:" + PROTECTIVE + r")")
-FIRST_PERSON_PATTERN = re.compile(FIRST_PERSON)
-SPEAKER_INTENT_PATTERN = _compile_loose("<I_WILL>|lets|let s|we (?:should|must|need to|have to|gotta)|(?:someone|somebody) (?:should|needs to|has to|ought to|oughta)|time to")
+SPEAKER_INTENT_PATTERN = _compile_loose(
+    "<I_WILL>|lets|let s|we (?:should|must|need to|have to|gotta)|(?:someone|somebody) (?:should|needs to|has to|ought to|oughta)|time to"
+)
 HYPERBOLE_PATTERN = re.compile(r"(?<![a-z0-9])(?:" + HYPERBOLE + r")(?![a-z0-9])")
 MINOR_PATTERN = _compile_loose("<MINOR>")
 SEXUAL_PATTERN = _compile_loose("<SEXUAL_ACT>")
@@ -303,7 +302,12 @@ def mask_idioms(mapped: Mapped) -> str:
 def apply_framing(rule: Rule, framing: Framing) -> str:
     """The severity a rule keeps under the text's framing: "block", "review", or "" when framing clears it."""
     severity = rule.severity
-    if rule.category == "self-harm/intent" and framing.hyperbole and severity == "block" and not (framing.fiction and not framing.real_strong):
+    if (
+        rule.category == "self-harm/intent"
+        and framing.hyperbole
+        and severity == "block"
+        and not (framing.fiction and not framing.real_strong)
+    ):
         return "review"
     if rule.framing == "fixed":
         return severity
