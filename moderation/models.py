@@ -17,7 +17,6 @@ class ModerationState(models.TextChoices):
     TAKEN_DOWN = "taken_down", "Taken down"
 
 
-HIDDEN_STATES = (ModerationState.HELD, ModerationState.REJECTED, ModerationState.TAKEN_DOWN)
 APPEALABLE_STATES = (ModerationState.REJECTED, ModerationState.TAKEN_DOWN)
 
 

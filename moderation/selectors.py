@@ -1,12 +1,11 @@
-"""Reads for moderation: the likeness gallery, the queue, an item's case and quota use."""
+"""Reads for moderation: the likeness gallery and an item's case."""
 
 from collections.abc import Iterable
 
 import numpy as np
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
 
-from moderation.models import APPEALABLE_STATES, Appeal, Case, Moderated, ReferencePhoto, UsageCounter
+from moderation.models import APPEALABLE_STATES, Appeal, Case, Moderated, ReferencePhoto
 
 
 def likeness_gallery() -> Iterable[tuple[int, str, np.ndarray]]:
@@ -26,8 +25,3 @@ def can_appeal(item: Moderated) -> bool:
         return False
     case = case_of(item)
     return case is not None and not Appeal.objects.filter(case=case).exists()
-
-
-def quota_used(*, user, action: str) -> int:
-    counter = UsageCounter.objects.filter(user=user, action=action, day=timezone.now().date()).first()
-    return counter.count if counter else 0
