@@ -46,8 +46,9 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
                 raise ValidationError({"tags": f"A character has at most {MAX_TAGS} tags."})
             if len(tag) > MAX_TAG_LENGTH:
                 raise ValidationError({"tags": f'The tag "{tag[:50]}" is longer than {MAX_TAG_LENGTH} characters.'})
-            if text_problem(tag):
-                raise ValidationError({"tags": f"A tag {text_problem(tag)}."})
+            problem = text_problem(tag)
+            if problem:
+                raise ValidationError({"tags": f"A tag {problem}."})
             result[tag] = None
     return list(result)
 

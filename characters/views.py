@@ -1,5 +1,9 @@
 """Character pages: browse, view, create, edit, delete, import, and a creator's profile."""
 
+from collections.abc import Callable
+from functools import partial
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,38 +64,52 @@ def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "characters/detail.html", context)
 
 
+def submit_on_page(
+    request: HttpRequest, character: Character, form: forms.Form, action: Callable[..., object], *, done: str, invalid: str
+) -> HttpResponse:
+    """Run a report or appeal posted from the character page, then show how it went there."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return redirect(character)
+    try:
+        action(**form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(character)
+
+
 @login_required
 @require_POST
 def character_report(request: HttpRequest, slug: str) -> HttpResponse:
     character = visible_or_404(request, slug)
+    report = partial(moderation.report, item=character, reporter=request.user)
     form = ReportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a reason for the report.")
-        return redirect(character)
-    try:
-        moderation.report(item=character, reporter=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Thank you. A moderator will review it.")
-    return redirect(character)
+    return submit_on_page(
+        request, character, form, report, done="Thank you. A moderator will review it.", invalid="Choose a reason for the report."
+    )
 
 
 @login_required
 @require_POST
 def character_appeal(request: HttpRequest, slug: str) -> HttpResponse:
     character = owned_or_403(request, slug)
+    appeal = partial(moderation.appeal, item=character, owner=request.user)
     form = AppealForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Write a few words for the moderators.")
-        return redirect(character)
-    try:
-        moderation.appeal(item=character, owner=request.user, message=form.cleaned_data["message"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Your appeal is with the moderators.")
-    return redirect(character)
+    return submit_on_page(
+        request,
+        character,
+        form,
+        appeal,
+        done="Your appeal is with the moderators.",
+        invalid="Write a few words for the moderators.",
+    )
+
+
+def refusal_field(exc: Exception) -> str | None:
+    """Where a refusal shows on the character form: image problems by the portrait, the rest on the whole form."""
+    return "portrait" if isinstance(exc, ImageRejected) or getattr(exc, "about_image", False) else None
 
 
 def form_arguments(form: CharacterForm) -> dict:
@@ -111,7 +129,7 @@ def character_create(request: HttpRequest) -> HttpResponse:
         try:
             character = services.create_character(owner=request.user, **arguments)
         except (ImageRejected, ValidationError, ContentBlocked) as exc:
-            add_service_error(form, exc, field="portrait")
+            add_service_error(form, exc, field=refusal_field(exc))
         else:
             messages.success(request, f"{character.name} is ready.")
             return redirect(character)
@@ -146,7 +164,7 @@ def character_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 changes=arguments,
             )
         except (ImageRejected, ValidationError, ContentBlocked) as exc:
-            add_service_error(form, exc, field="portrait")
+            add_service_error(form, exc, field=refusal_field(exc))
         else:
             messages.success(request, "Saved.")
             return redirect(character)

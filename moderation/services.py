@@ -41,9 +41,10 @@ DECISION_STATES = {
 class ContentBlocked(Exception):
     """Content refused outright; the message says what to change."""
 
-    def __init__(self, message: str, *, categories: list[str]) -> None:
+    def __init__(self, message: str, *, categories: list[str], about_image: bool = False) -> None:
         super().__init__(message)
         self.categories = categories
+        self.about_image = about_image
 
 
 class QuotaExceeded(Exception):
@@ -87,10 +88,13 @@ def screen_portrait(screening: Screening, portrait: bytes, *, attested_own_liken
         raise ContentBlocked(
             " ".join(verdict.reasons) + " Photos of real people are not allowed as portraits, unless it is you and you say so.",
             categories=["real_person_photo"],
+            about_image=True,
         )
     if verdict.decision == "review":
         screening.hold("Held for review: the portrait looks like a photo of a real person.")
-    matches = likeness.match_faces(portrait, selectors.likeness_gallery(), threshold=settings.LIKENESS_DISTANCE_THRESHOLD)
+    # Both checks find faces with the same detector: no face, or no one to resemble, means no match.
+    gallery = selectors.likeness_gallery() if verdict.faces else []
+    matches = likeness.match_faces(portrait, gallery, threshold=settings.LIKENESS_DISTANCE_THRESHOLD) if gallery else []
     if matches:
         screening.likeness_matches = [match.to_dict() for match in matches]
         screening.hold("Held for review: the portrait resembles a protected public figure.")

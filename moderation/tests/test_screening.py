@@ -125,3 +125,12 @@ def test_the_admin_gallery_accepts_reference_photos(client, django_user_model):
     assert response.status_code == 302, response.content.decode()[:2000]
     person = ProtectedPerson.objects.get()
     assert person.photos.count() == 1 and len(person.photos.get().embedding) == 128
+
+
+def test_the_form_shows_text_blocks_on_the_form_and_photo_blocks_by_the_portrait(client, owner):
+    client.force_login(owner)
+    text = client.post("/c/new/", {"name": "Bad", "visibility": "public", "persona": BLOCKED_TEXT})
+    assert "sexual/minors" in text.context["form"].non_field_errors()[0]
+    picture = client.post("/c/new/", {"name": "Grace", "visibility": "public", "portrait": photo("hopper_00.jpg")})
+    assert "photograph" in picture.context["form"].errors["portrait"][0]
+    assert not Character.objects.exists()
