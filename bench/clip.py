@@ -1,0 +1,105 @@
+"""Benchmark the whole clip pipeline on a 10-second script, with the encoder alone as the floor.
+
+    .venv/bin/python bench/clip.py        # prints one JSON object
+
+For each engine (an espeak-ng voice and the Piper neural voice) a fresh process makes the clip
+twice from a demo portrait: the first run pays the one-time loads (face mesh, voice model), the
+second is what a warm worker sees. Per-stage seconds, the real-time factor (wall time / clip
+duration) and the peak resident memory (this process, and ffmpeg separately) are reported. In
+the same process, encoding the same number of frames of the still portrait with the same audio
+is timed as the floor no renderer can beat.
+"""
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCRIPT = (
+    "Good evening, travellers. The storm outside will not let up before morning, so pull your chairs "
+    "closer to the fire. I have a story about a lighthouse keeper who spoke to the sea, and the sea answered."
+)
+PORTRAIT = ROOT / "moderation/data/images/drawn/demo_mira.png"
+TARGET_REAL_TIME_FACTOR = 0.5
+
+
+def measure(voice_id: str) -> dict:
+    """Runs in its own process so the peak memory belongs to this voice alone."""
+    import numpy as np
+    from PIL import Image
+
+    from generation.engine.encode import encode_clip
+    from generation.engine.pipeline import ClipRequest, make_clip
+    from generation.engine.render import still_frame
+    from moderation import provenance, watermark
+
+    image = np.asarray(Image.open(PORTRAIT).convert("RGB"))
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        identity = provenance.dev_identity(Path(tmp) / "c2pa")
+        for attempt in range(2):
+            workdir = Path(tmp) / f"run{attempt}"
+            workdir.mkdir()
+            started = time.perf_counter()
+            result = make_clip(
+                ClipRequest(image=image, text=SCRIPT, audio=None, voice=voice_id), workdir=workdir, identity=identity
+            )
+            wall = time.perf_counter() - started
+            runs.append({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in result.timings.items()}})
+        frame = watermark.embed(still_frame(image), watermark.new_payload())
+        frames = round(result.duration * result.fps)
+        started = time.perf_counter()
+        encode_clip((frame for _ in range(frames)), audio_wav=workdir / "speech.wav", out=Path(tmp) / "floor.mp4")
+        floor = time.perf_counter() - started
+    warm = runs[1]
+    return {
+        "voice": voice_id,
+        "clip_seconds": round(result.duration, 2),
+        "frames": frames,
+        "size": [result.width, result.height],
+        "rig_source": result.rig_source,
+        "fallback": result.fallback_reason,
+        "cold": runs[0],
+        "warm": warm,
+        "real_time_factor_warm": round(warm["wall_s"] / result.duration, 3),
+        "real_time_factor_cold": round(runs[0]["wall_s"] / result.duration, 3),
+        "encode_floor_s": round(floor, 3),
+        "warm_over_floor": round(warm["wall_s"] / floor, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_ffmpeg_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    from generation.engine import speech
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--voice":
+        print(json.dumps(measure(sys.argv[2])))
+        return
+    voices = [speech.DEFAULT_VOICE, next(v.id for v in speech.VOICES.values() if v.engine == "piper")]
+    results = []
+    for voice_id in dict.fromkeys(voices):
+        out = subprocess.run([sys.executable, __file__, "--voice", voice_id], capture_output=True, text=True, check=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(
+        json.dumps(
+            {
+                "script_words": len(SCRIPT.split()),
+                "portrait": PORTRAIT.name,
+                "target_real_time_factor": TARGET_REAL_TIME_FACTOR,
+                "results": results,
+                "meets_target_warm": {r["voice"]: r["real_time_factor_warm"] <= TARGET_REAL_TIME_FACTOR for r in results},
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
