@@ -145,6 +145,7 @@ BLINK_CLOSE, BLINK_HOLD, BLINK_OPEN = 0.07, 0.04, 0.13
 COARTICULATION_SPREAD = 0.45  # a phone's influence reaches this share of its length beyond its centre, plus a floor
 COARTICULATION_FLOOR = 0.035
 SILENCE_GAP = 0.12  # pauses at least this long get a closed-mouth target between phones
+ANTICIPATION = 0.02  # lips lead the sound they make by a few tens of milliseconds
 ENERGY_SILENCE = 0.06  # normalised energy below which recorded speech counts as silent
 
 
@@ -154,7 +155,7 @@ class BaselineMotion:
     def stream(self, features: AudioFeatures, phones: Sequence[TimedPhone], *, seed: int = 0) -> Iterator[np.ndarray]:
         frames, fps = features.frames, features.fps
         rng = np.random.default_rng(seed)
-        times = (np.arange(frames) + 0.5) / fps
+        times = (np.arange(frames) + 0.5) / fps + ANTICIPATION
         mouth = _phone_mouth(times, phones, features.energy) if phones else _energy_mouth(features)
         blinks = _blinks(frames, fps, rng)
         brows = _brows(features.energy, fps, rng)
@@ -187,7 +188,7 @@ def _phone_mouth(times: np.ndarray, phones: Sequence[TimedPhone], energy: np.nda
     mouth = (weights @ values) / np.maximum(weights.sum(axis=1, keepdims=True), 1e-6)
     # Louder syllables open wider: scale the jaw by the smoothed energy, never beyond the viseme.
     loudness = _smooth(np.asarray(energy, np.float32), 2)
-    mouth[:, 0] *= 0.55 + 0.45 * np.clip(loudness / max(float(loudness.max()), 1e-6), 0, 1)
+    mouth[:, 0] *= 0.15 + 0.85 * np.clip(loudness / max(float(loudness.max()), 1e-6), 0, 1)
     return mouth.astype(np.float32)
 
 
@@ -207,7 +208,7 @@ def _energy_mouth(features: AudioFeatures) -> np.ndarray:
     """Mouth from recorded speech: jaw follows loudness, width and rounding follow the spectral tilt."""
     energy = np.asarray(features.energy, np.float32)
     jaw = np.clip((energy - ENERGY_SILENCE) / (1 - ENERGY_SILENCE), 0, 1) ** 0.7
-    jaw = _attack_release(jaw, attack=0.6, release=0.35)
+    jaw = _attack_release(jaw, attack=0.85, release=0.45)
     mel = np.asarray(features.log_mel, np.float32)
     bands = mel.shape[1]
     # Spread vowels (i, e) carry more energy high up than rounded ones (o, u): use the high/low balance.

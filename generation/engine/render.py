@@ -25,6 +25,7 @@ DEFAULT_SIZE = 512
 HEAD_RING_SCALE = 1.3  # the ring that carries hair and ears with the head, in face radii
 STILL_RING_SCALE = 2.0  # beyond this the picture never moves
 HEAD_RING_FOLLOW = 0.6  # how much of the head's motion the hair ring follows
+NECK_STRETCH = 0.6  # how much of the chin's drop the ring under it follows
 BADGE_TEXT = "AI-generated"
 
 THROAT_COLOUR = np.array([58, 18, 24], np.float32)
@@ -130,7 +131,10 @@ class Renderer:
     def mesh(self, motion: np.ndarray) -> np.ndarray:
         """All mesh points for a motion vector: the face, the hair ring following the head, the still ring."""
         face = deform(self.rig, motion)
-        head_ring = _move_head(self._head_ring.copy(), self.rig, self.axes, motion, follow=HEAD_RING_FOLLOW)
+        head_ring = self._head_ring.copy()
+        # The neck under the chin stretches with an opening jaw instead of letting the chin run over it.
+        head_ring[_CHIN] += np.outer(_CHIN_WEIGHTS, self.axes.down) * _jaw_drop(self.axes, motion) * NECK_STRETCH
+        head_ring = _move_head(head_ring, self.rig, self.axes, motion, follow=HEAD_RING_FOLLOW)
         return np.concatenate([face, head_ring, self._still_ring])
 
     def _paint_lids(self, frame: np.ndarray, face: np.ndarray, motion: np.ndarray) -> None:
@@ -148,16 +152,16 @@ class Renderer:
     def _warp(self, moved: np.ndarray) -> np.ndarray:
         """Piecewise-affine backward warp of the ROI: each pixel samples the portrait through its triangle."""
         rx0, ry0, rx1, ry1 = self._roi
-        affine = _backward_affines(moved, self._rest, self._triangles)
+        corners = moved[self._triangles]
+        affine, visible = _backward_affines(corners, self._rest[self._triangles])
         ids = np.full((ry1 - ry0, rx1 - rx0), _EMPTY, np.uint8)
-        offset = np.array([rx0, ry0], np.float32)
-        for index, triangle in enumerate(self._triangles):
-            corners = moved[triangle] - offset
-            if abs(_area(corners)) > 1e-3:
-                cv2.fillConvexPoly(ids, np.round(corners * 16).astype(np.int32), index, lineType=cv2.LINE_8, shift=4)
-        chosen = affine[ids]
-        map_x = chosen[..., 0, 0] * self._grid_x + chosen[..., 0, 1] * self._grid_y + chosen[..., 0, 2]
-        map_y = chosen[..., 1, 0] * self._grid_x + chosen[..., 1, 1] * self._grid_y + chosen[..., 1, 2]
+        fixed = np.round((corners - [rx0, ry0]) * 16).astype(np.int32)  # 4 fractional bits
+        for index in np.flatnonzero(visible):
+            cv2.fillConvexPoly(ids, fixed[index], int(index), lineType=cv2.LINE_8, shift=4)
+        # Each coefficient of the pixel's triangle, looked up by triangle id (uint8 → float32 tables).
+        a, b, c, d, e, f = (cv2.LUT(ids, affine[:, k]) for k in range(6))
+        map_x = a * self._grid_x + b * self._grid_y + c
+        map_y = d * self._grid_x + e * self._grid_y + f
         return cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -195,23 +199,24 @@ def _triangulate(rest: np.ndarray, axes: _Axes) -> np.ndarray:
     return triangles
 
 
-def _area(corners: np.ndarray) -> float:
-    (ax, ay), (bx, by), (cx, cy) = corners
-    return 0.5 * ((bx - ax) * (cy - ay) - (cx - ax) * (by - ay))
-
-
-def _backward_affines(moved: np.ndarray, rest: np.ndarray, triangles: np.ndarray) -> np.ndarray:
-    """Per triangle, the 2×3 affine map from output pixels to portrait pixels; one extra identity at _EMPTY."""
-    dst = np.concatenate([moved[triangles], np.ones((len(triangles), 3, 1), np.float32)], axis=2).astype(np.float64)
-    src = rest[triangles].astype(np.float64)
-    degenerate = np.abs(np.linalg.det(dst)) < 1e-6
-    dst[degenerate] = np.eye(3)
-    src[degenerate] = np.eye(3)[:, :2]
-    solved = np.linalg.solve(dst, src)  # dst @ A^T = src
-    affine = np.zeros((_EMPTY + 1, 2, 3), np.float32)
-    affine[:, 0, 0] = affine[:, 1, 1] = 1.0
-    affine[: len(triangles)] = np.transpose(solved, (0, 2, 1))
-    return affine
+def _backward_affines(moved: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per triangle (corners T×3×2), the affine map output → portrait as 6 coefficients (a, b, c, d, e, f):
+    x_src = a·x + b·y + c, y_src = d·x + e·y + f. Rows past the triangles are the identity, so pixels no
+    triangle covers (id _EMPTY) stay put. Also returns which triangles have an area to draw."""
+    d0, d1, d2 = moved[:, 0], moved[:, 1], moved[:, 2]
+    u, v = d1 - d0, d2 - d0
+    det = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    visible = np.abs(det) > 1e-3
+    safe = np.where(visible, det, 1.0)
+    inverse = np.stack([np.stack([v[:, 1], -v[:, 0]], 1), np.stack([-u[:, 1], u[:, 0]], 1)], 1) / safe[:, None, None]
+    src_edges = np.stack([rest[:, 1] - rest[:, 0], rest[:, 2] - rest[:, 0]], axis=2)  # columns: source edge vectors
+    linear = src_edges @ inverse  # 2×2 per triangle
+    shift = rest[:, 0] - np.einsum("tij,tj->ti", linear, d0)
+    table = np.zeros((_EMPTY + 1, 6), np.float32)
+    table[:, 0] = table[:, 4] = 1.0
+    table[: len(moved)] = np.concatenate([linear[:, 0], shift[:, :1], linear[:, 1], shift[:, 1:]], axis=1)
+    table[: len(moved)][~visible] = [1, 0, 0, 0, 1, 0]
+    return table, visible
 
 
 # --- deformation rules -----------------------------------------------------------------------------
@@ -242,13 +247,17 @@ def _close_mouth(points: np.ndarray, axes: _Axes) -> None:
     points[_CHIN] -= np.outer(_CHIN_WEIGHTS, axes.down) * mean_half
 
 
+def _jaw_drop(axes: _Axes, motion: np.ndarray) -> float:
+    """How far the lower lip drops, in pixels: half the mouth's width when wide open."""
+    return 0.5 * axes.mouth_width * float(np.clip(motion[FIELD["jaw_open"]], 0, 1))
+
+
 def _move_mouth(points: np.ndarray, axes: _Axes, motion: np.ndarray) -> None:
     """Jaw down, lips spread or pursed. Each lip point moves by a smooth function of its place across
     the mouth, so neighbouring points of the inner and outer lips move alike and the lips never fold."""
-    jaw = float(np.clip(motion[FIELD["jaw_open"]], 0, 1))
     width = float(np.clip(motion[FIELD["lip_width"]], -1, 1))
     rounding = float(np.clip(motion[FIELD["lip_round"]], 0, 1))
-    opening = 0.5 * axes.mouth_width * jaw
+    opening = _jaw_drop(axes, motion)
     half_width = axes.mouth_width / 2
     centre = points[_CORNERS[0]].mean(axis=0)
     lips = np.concatenate([_LIPS_UPPER, _LIPS_LOWER, *_CORNERS])
