@@ -20,7 +20,7 @@ from generation.engine.encode import EncodedClip, encode_clip, still_clip
 from generation.engine.features import audio_features
 from generation.engine.motion import BaselineMotion, MotionModel
 from generation.engine.render import DEFAULT_SIZE, Renderer, still_frame
-from generation.engine.rig import Rig, detect_rig
+from generation.engine.rig import Rig, RigError, detect_rig
 from moderation import provenance, watermark
 
 logger = logging.getLogger(__name__)
@@ -132,11 +132,11 @@ def make_clip(
     with run.stage("features"):
         features = audio_features(speech.samples, speech.sample_rate, fps=request.fps)
     with run.stage("rig"):
-        rig = request.rig or detect_rig(request.image)
+        rig, rig_problem = _rig_for(request)
     with run.stage("motion"):
         motions = (motion_model or BaselineMotion()).stream(features, speech.phones, seed=request.seed)
     unsigned = workdir / "unsigned.mp4"
-    encoded, fallback = _render_and_encode(request, rig, motions, features.frames, payload, wav, unsigned, run)
+    encoded, fallback = _render_and_encode(request, rig, rig_problem, motions, features.frames, payload, wav, unsigned, run)
     with run.stage("sign"):
         video = workdir / "clip.mp4"
         provenance.sign(encoded.path, video, payload=payload, title=request.title, identity=identity)
@@ -153,18 +153,38 @@ def make_clip(
         fps=request.fps,
         watermark_payload=payload,
         fallback_reason=fallback,
-        rig_source=rig.source,
+        rig_source=rig.source if rig is not None else "none",
         timings=run.timings,
     )
 
 
+def _rig_for(request: ClipRequest) -> tuple[Rig | None, str | None]:
+    """The request's rig or a detected one; a portrait too small to animate gets none, and the reason."""
+    if request.rig is not None:
+        return request.rig, None
+    try:
+        return detect_rig(request.image), None
+    except RigError as error:
+        return None, str(error)
+
+
 def _render_and_encode(
-    request: ClipRequest, rig: Rig, motions: Iterator[np.ndarray], total: int, payload: bytes, wav: Path, out: Path, run: _Run
+    request: ClipRequest,
+    rig: Rig | None,
+    rig_problem: str | None,
+    motions: Iterator[np.ndarray],
+    total: int,
+    payload: bytes,
+    wav: Path,
+    out: Path,
+    run: _Run,
 ) -> tuple[EncodedClip, str | None]:
     """Stream rendered, watermarked frames into the encoder; on a rendering error, encode the still fallback."""
     clock = {"render": 0.0}
     started = time.perf_counter()
     try:
+        if rig is None:
+            raise RigError(rig_problem)
         renderer = Renderer(request.image, rig, size=request.size, badge=request.badge)
         frames = _marked_frames(renderer, motions, payload, total, run, clock)
         encoded = encode_clip(frames, audio_wav=wav, out=out, fps=request.fps)

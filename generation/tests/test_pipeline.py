@@ -168,3 +168,13 @@ def test_the_command_line_explains_bad_input(tmp_path):
     assert done.returncode == 2
     assert "nobody" in done.stderr
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_a_portrait_too_small_to_animate_still_gets_a_clip(tmp_path, identity):
+    tiny = np.full((24, 24, 3), 200, np.uint8)
+    result = make_clip(
+        ClipRequest(image=tiny, text=SCRIPT, audio=None, voice=speech.DEFAULT_VOICE), workdir=tmp_path, identity=identity
+    )
+    assert result.rig_source == "none"
+    assert "too small" in result.fallback_reason
+    assert probe(result.video)["video_codec"] == "h264"
