@@ -344,15 +344,11 @@ def _paint_mouth(frame: np.ndarray, face: np.ndarray, axes: _Axes, jaw: float) -
     if opening < 0.6:
         return
     smooth = _smooth_ring(ring)
-    x0, y0 = np.floor(smooth.min(axis=0)).astype(int) - 2
-    x1, y1 = np.ceil(smooth.max(axis=0)).astype(int) + 3
-    height, width = frame.shape[:2]
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    if x1 <= x0 or y1 <= y0:
+    box = _polygon_box(smooth, frame.shape)
+    if box is None:
         return
-    local = smooth - [x0, y0]
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(mask, [np.round(local * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+    x0, y0, x1, y1 = box
+    mask = _polygon_mask(smooth - [x0, y0], (y1 - y0, x1 - x0))
     interior = _mouth_interior(mask.shape, ring - [x0, y0], axes, opening, jaw)
     alpha = (mask.astype(np.float32) / 255)[..., None]
     patch = frame[y0:y1, x0:x1].astype(np.float32)
@@ -400,14 +396,11 @@ def _paint_lid(frame: np.ndarray, open_eye: np.ndarray, eye: np.ndarray, colour:
     top[4] += widen
     edge = eye[[4, 3, 2, 1, 0]] + widen * np.array([1, 0.5, 0, -0.5, -1], np.float32)[:, None]
     polygon = np.concatenate([top, edge])
-    x0, y0 = np.floor(polygon.min(axis=0)).astype(int) - 2
-    x1, y1 = np.ceil(polygon.max(axis=0)).astype(int) + 3
-    height, width = frame.shape[:2]
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    if x1 <= x0 or y1 <= y0:
+    box = _polygon_box(polygon, frame.shape)
+    if box is None:
         return
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(mask, [np.round((polygon - [x0, y0]) * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+    x0, y0, x1, y1 = box
+    mask = _polygon_mask(polygon - [x0, y0], (y1 - y0, x1 - x0))
     lash = np.zeros_like(mask)
     thickness = max(1, round(0.06 * axes.eye_width))
     cv2.polylines(lash, [np.round((edge - [x0, y0]) * 16).astype(np.int32)], False, 255, thickness, cv2.LINE_AA, shift=4)
@@ -417,6 +410,21 @@ def _paint_lid(frame: np.ndarray, open_eye: np.ndarray, eye: np.ndarray, colour:
     patch = patch * (1 - skin) + colour * skin
     patch = patch * (1 - dark) + colour * 0.3 * dark
     frame[y0:y1, x0:x1] = np.clip(patch, 0, 255).astype(np.uint8)
+
+
+def _polygon_box(polygon: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    """x0, y0, x1, y1 around a polygon with a small margin, clipped to the frame; None when off it."""
+    height, width = shape[:2]
+    x0, y0 = np.maximum(np.floor(polygon.min(axis=0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(polygon.max(axis=0)).astype(int) + 3, [width, height])
+    return (int(x0), int(y0), int(x1), int(y1)) if x1 > x0 and y1 > y0 else None
+
+
+def _polygon_mask(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Anti-aliased uint8 mask of a polygon (sub-pixel corners)."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(polygon * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+    return mask
 
 
 def _smooth_ring(ring: np.ndarray) -> np.ndarray:
