@@ -82,7 +82,10 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--voice":
         print(json.dumps(measure(sys.argv[2])))
         return
-    voices = [speech.DEFAULT_VOICE, *(next(v.id for v in speech.VOICES.values() if v.engine == engine) for engine in ("piper", "espeak"))]
+    voices = [
+        speech.DEFAULT_VOICE,
+        *(next(v.id for v in speech.VOICES.values() if v.engine == engine) for engine in ("piper", "espeak")),
+    ]
     results = []
     for voice_id in dict.fromkeys(voices):
         out = subprocess.run([sys.executable, __file__, "--voice", voice_id], capture_output=True, text=True, check=True)
