@@ -18,7 +18,7 @@ test: setup-dev lint
 bench: setup-dev
 	.venv/bin/pip install -q --disable-pip-version-check --no-deps invisible-watermark==0.2.0
 	mkdir -p bench/results
-	for name in moderation_text moderation_images watermark; do \
+	for name in moderation_text moderation_images watermark clip lipsync; do \
 		$(PYTHON) bench/$$name.py > bench/results/$$name.json || exit 1; echo "bench/results/$$name.json"; done
 
 lint: setup-dev

@@ -14,7 +14,7 @@ class CharacterAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "tagline", "owner__username")
     autocomplete_fields = ("owner",)
     filter_horizontal = ("tags",)
-    readonly_fields = ("created_at", "updated_at", "preview")
+    readonly_fields = ("created_at", "updated_at", "preview", "face_rig")  # the rig changes with the portrait or in the editor
     date_hierarchy = "created_at"
 
     @admin.display(description="")

@@ -1,4 +1,4 @@
-"""Character endpoints: CRUD, search, and character card import/export."""
+"""Character endpoints: CRUD, search, character card import/export, and the face rig."""
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +20,8 @@ from characters.serializers import (
     CharacterSerializer,
     CharacterWriteSerializer,
     DetailSerializer,
+    FaceRigSerializer,
+    FaceRigWriteSerializer,
     ReportSerializer,
 )
 from moderation import services as moderation
@@ -29,6 +31,9 @@ LIST_PARAMETERS = [
     OpenApiParameter("tag", str, description="Only characters with this tag."),
     OpenApiParameter("owner", str, description="Only this creator's characters (all of them when it is you)."),
 ]
+
+
+NO_FACE_RIG = "This character has no face rig: it needs a portrait large enough to animate."
 
 
 def write_arguments(data: dict) -> dict:
@@ -155,3 +160,30 @@ class CharacterViewSet(viewsets.GenericViewSet):
         response = HttpResponse(card.content, content_type=card.content_type)
         response["Content-Disposition"] = f'attachment; filename="{card.filename}"'
         return response
+
+    def respond_rig(self, character: Character) -> Response:
+        display = selectors.face_rig_display(character=character)
+        if display is None:
+            raise Http404(NO_FACE_RIG)
+        return Response(FaceRigSerializer(display, context={"request": self.request}).data)
+
+    @extend_schema(methods=["GET"], responses={200: FaceRigSerializer})
+    @extend_schema(methods=["PUT"], request=FaceRigWriteSerializer, responses={200: FaceRigSerializer})
+    @action(detail=True, methods=["get", "put"], url_path="rig")
+    def rig(self, request: Request, slug: str) -> Response:
+        """The face rig that animates the portrait; the owner moves its points (PUT the editor's handles)."""
+        character = self.get_character(slug)
+        if request.method == "PUT":
+            services.check_can_edit(character=character, actor=request.user)
+            serializer = FaceRigWriteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.set_face_rig(character=character, actor=request.user, handles=serializer.validated_data["handles"])
+        return self.respond_rig(character)
+
+    @extend_schema(request=None, responses={200: FaceRigSerializer})
+    @action(detail=True, methods=["post"], url_path="rig/reset")
+    def rig_reset(self, request: Request, slug: str) -> Response:
+        """Replace the face rig with a freshly detected one."""
+        character = self.get_character(slug)
+        services.reset_face_rig(character=character, actor=request.user)
+        return self.respond_rig(character)

@@ -56,6 +56,9 @@ class Character(Moderated):
     card_data = json_field("Other card fields, kept for faithful export.")
     portrait = models.ImageField(upload_to="portraits/", blank=True)
     portrait_thumbnail = models.ImageField(upload_to="portraits/thumbs/", blank=True)
+    face_rig = models.JSONField(
+        null=True, blank=True, help_text="The current portrait's face rig, as Rig.to_dict(); null without one."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

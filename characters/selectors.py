@@ -1,12 +1,14 @@
 """Reads of characters: what each viewer may see, search, and card export."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from characters.cards import CardFields, write_card
 from characters.models import Character, Tag, Visibility
+from generation.engine.rig import HANDLE_HELP, Rig, RigError
 from moderation.models import ModerationState
 
 CARD_CONTENT_TYPES = {"json": "application/json", "png": "image/png", "charx": "application/zip"}
@@ -61,6 +63,7 @@ def card_fields(character: Character) -> CardFields:
         visibility=character.visibility,
         extensions=character.extensions,
         platform=character.platform_data,
+        face_rig=character.face_rig,
         card_data=character.card_data,
     )
 
@@ -89,6 +92,44 @@ def export_card(*, character: Character, spec: str, container: str) -> CardFile:
     )
     filename = f"{character.slug}.charx" if container == "charx" else f"{character.slug}.{spec}.{container}"
     return CardFile(content=content, filename=filename, content_type=CARD_CONTENT_TYPES[container])
+
+
+def face_rig(*, character: Character) -> Rig | None:
+    """The rig of the character's current portrait; None without a portrait, or for one too small to animate."""
+    if not character.portrait or character.face_rig is None:
+        return None
+    try:
+        return Rig.from_dict(character.face_rig)
+    except RigError:
+        return None  # stored by an older rig format: treated as missing until the portrait is rigged again
+
+
+@dataclass(frozen=True)
+class FaceRigDisplay:
+    """What the rig editor and the rig endpoint show: the rig, its draggable handles, and the portrait under them."""
+
+    rig: dict[str, Any]
+    source: str
+    width: int
+    height: int
+    handles: dict[str, list[list[float]]]
+    handle_help: dict[str, str]
+    portrait: str
+
+
+def face_rig_display(*, character: Character) -> FaceRigDisplay | None:
+    rig = face_rig(character=character)
+    if rig is None:
+        return None
+    return FaceRigDisplay(
+        rig=rig.to_dict(),
+        source=rig.source,
+        width=rig.width,
+        height=rig.height,
+        handles=rig.handles(),
+        handle_help=dict(HANDLE_HELP),
+        portrait=character.portrait.url,
+    )
 
 
 def popular_tags(*, limit: int = 30) -> QuerySet[Tag]:

@@ -1,11 +1,14 @@
 """API shapes of characters."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummarySerializer
 from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from characters.models import Character, Visibility
+from characters.selectors import FaceRigDisplay
+from generation.engine.rig import HANDLE_SIZES
 from moderation import selectors as moderation_selectors
 from moderation.models import ReportReason
 
@@ -132,3 +135,39 @@ class CardImportSerializer(serializers.Serializer):
 class CardExportQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["png", "json", "charx"], default="png")
     spec = serializers.ChoiceField(choices=["v2", "v3"], default="v3")
+
+
+POINT_SCHEMA = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2, "description": "[x, y] in pixels"}
+HANDLES_SCHEMA = {
+    "type": "object",
+    "properties": {
+        name: {"type": "array", "items": POINT_SCHEMA, "minItems": size, "maxItems": size} for name, size in HANDLE_SIZES.items()
+    },
+    "required": list(HANDLE_SIZES),
+}
+
+
+@extend_schema_field(HANDLES_SCHEMA)
+class HandlesField(serializers.JSONField):
+    """The rig editor's points by group; their shape and layout are checked by the rig itself, which says what is wrong."""
+
+
+class FaceRigWriteSerializer(serializers.Serializer):
+    handles = HandlesField(help_text="The points of the face outline, eyes and mouth, in pixels of the stored portrait.")
+
+
+class FaceRigSerializer(serializers.Serializer):
+    source = serializers.CharField(
+        help_text="What placed the points: mediapipe (the face-mesh detector), haar (a face box with a template), "
+        "template (no face was found) or editor (the creator)."
+    )
+    width = serializers.IntegerField(help_text="Width of the portrait the points are measured on.")
+    height = serializers.IntegerField()
+    portrait = serializers.SerializerMethodField()
+    handles = HandlesField()
+    handle_help = serializers.DictField(child=serializers.CharField(), help_text="What each group of handles marks, in order.")
+    rig = serializers.JSONField(help_text="The whole rig: version, source, width, height and 70 points by group.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_portrait(self, display: FaceRigDisplay) -> str:
+        return self.context["request"].build_absolute_uri(display.portrait)

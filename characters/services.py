@@ -1,12 +1,15 @@
-"""Every write to characters: create, update, delete and card import."""
+"""Every write to characters: create, update, delete, card import, and the face rig."""
 
+import io
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
+from PIL import Image
 
 from accounts.media import delete_on_commit, stored_names, storing_image
 from accounts.models import User
@@ -21,7 +24,8 @@ from characters.cards import (
     read_card,
 )
 from characters.models import Character, Tag, Visibility
-from imaging import ImageRejected, sanitize_image
+from generation.engine.rig import Rig, RigError, detect_rig
+from imaging import ImageRejected, SanitizedImage, sanitize_image
 from moderation import services as moderation
 from storable import json_problem, text_problem
 
@@ -29,6 +33,9 @@ PORTRAIT_FIELDS = ("portrait", "portrait_thumbnail")
 SCREENED_FIELDS = ("name", "tagline", "persona", "greeting", "example_dialogue")
 EDITABLE_FIELDS = ("name", "tagline", "persona", "greeting", "example_dialogue", "visibility", "voice", "extensions")
 SLUG_SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+# A card's rig is rescaled to the stored portrait when their aspect ratios differ by at most this much.
+RIG_ASPECT_TOLERANCE = 0.01
+NO_PORTRAIT_FOR_RIG = "Add a portrait first: the face rig is placed on the character's portrait."
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
@@ -71,6 +78,7 @@ def check_extensions(character: Character) -> None:
             visibility=character.visibility,
             extensions=extensions,
             platform=character.platform_data,
+            face_rig=character.face_rig,
         )
     )
     size = json_size(exported)
@@ -121,6 +129,44 @@ def screen(character: Character, portrait: bytes | None, attested_own_likeness: 
     return screening
 
 
+def detect_portrait_rig(jpeg: bytes) -> Rig:
+    """Detect the rig of a stored portrait (our own sanitized JPEG, so decoding it is safe); RigError if too small to animate."""
+    with Image.open(io.BytesIO(jpeg)) as image:
+        pixels = np.asarray(image.convert("RGB"))
+    return detect_rig(pixels)
+
+
+def fitted_card_rig(offered: dict | None, width: int, height: int) -> Rig | None:
+    """A card's rig placed on the stored portrait, or None when it is invalid or made for another picture.
+
+    The card is untrusted, so Rig.from_dict checks every field and the layout; a rig made for the
+    same picture at another size (the stored portrait is downscaled) is rescaled and checked again.
+    """
+    if offered is None:
+        return None
+    try:
+        rig = Rig.from_dict(offered)
+        if (rig.width, rig.height) == (width, height):
+            return rig
+        aspect, card_aspect = width / height, rig.width / rig.height
+        if abs(card_aspect - aspect) <= RIG_ASPECT_TOLERANCE * aspect:
+            return Rig.from_dict(rig.scaled(width, height).to_dict())
+    except RigError:
+        pass
+    return None
+
+
+def new_portrait_rig(image: SanitizedImage, card_rig: dict | None = None) -> dict | None:
+    """The rig stored with a new portrait: the card's when it fits, else detection's; None for a portrait too small to animate."""
+    rig = fitted_card_rig(card_rig, image.width, image.height)
+    if rig is None:
+        try:
+            rig = detect_portrait_rig(image.image)
+        except RigError:
+            return None
+    return rig.to_dict()
+
+
 def create_character(
     *,
     owner: User,
@@ -137,11 +183,13 @@ def create_character(
     attested_own_likeness: bool = False,
     platform_data: dict | None = None,
     card_data: dict | None = None,
+    card_face_rig: dict | None = None,
 ) -> Character:
     """Validate everything, then write the portrait files and the row together or not at all.
 
     Raises ValidationError, imaging.ImageRejected or moderation's ContentBlocked with nothing stored;
-    content the checks are unsure of is saved but held for review.
+    content the checks are unsure of is saved but held for review. A portrait gets its face rig:
+    card_face_rig (from an imported card) when it fits the portrait, else a detected one.
     """
     character = Character(
         owner=owner,
@@ -161,6 +209,7 @@ def create_character(
     character.full_clean(exclude=["slug", *PORTRAIT_FIELDS])
     image = sanitized_portrait(portrait)
     screening = screen(character, portrait, attested_own_likeness)
+    character.face_rig = new_portrait_rig(image, card_face_rig) if image is not None else None
     with (
         transaction.atomic(),
         storing_image(character, image_field="portrait", thumbnail_field="portrait_thumbnail", image=image),
@@ -194,6 +243,10 @@ def update_character(
     character.full_clean(exclude=list(PORTRAIT_FIELDS))
     image = sanitized_portrait(portrait)
     screening = screen(character, portrait, attested_own_likeness)
+    if image is not None:
+        character.face_rig = new_portrait_rig(image)
+    elif remove_portrait:
+        character.face_rig = None
     with (
         transaction.atomic(),
         storing_image(
@@ -237,6 +290,50 @@ def import_card(*, owner: User, data: bytes) -> Character:
             portrait=card.portrait,
             platform_data=fields.platform,
             card_data=fields.card_data,
+            card_face_rig=fields.face_rig,
         )
     except ImageRejected as exc:
         raise ImageRejected(exc.code, f"The card's image was refused: {exc}") from exc
+
+
+def portrait_size(character: Character) -> tuple[int, int]:
+    """Width and height of the stored portrait, which every rig of the character is measured on."""
+    if not character.portrait:
+        raise ValidationError(NO_PORTRAIT_FOR_RIG)
+    return character.portrait.width, character.portrait.height
+
+
+def save_face_rig(character: Character, rig: Rig) -> None:
+    character.face_rig = rig.to_dict()
+    character.save(update_fields=["face_rig", "updated_at"])
+
+
+def set_face_rig(*, character: Character, actor: User, handles: Any) -> Rig:
+    """Save the rig the creator placed in the editor; the layout is checked on the stored portrait.
+
+    Raises PermissionDenied for anyone but the owner, ValidationError (with the rig's own message,
+    under "handles") for impossible layouts or a character without a portrait.
+    """
+    check_can_edit(character=character, actor=actor)
+    width, height = portrait_size(character)
+    try:
+        rig = Rig.from_handles(handles, width, height)
+    except RigError as exc:
+        raise ValidationError({"handles": str(exc)}) from None
+    save_face_rig(character, rig)
+    return rig
+
+
+def reset_face_rig(*, character: Character, actor: User) -> Rig:
+    """Throw away the creator's rig and detect one on the portrait again."""
+    check_can_edit(character=character, actor=actor)
+    if not character.portrait:
+        raise ValidationError(NO_PORTRAIT_FOR_RIG)
+    with character.portrait.open("rb") as file:
+        portrait = file.read()
+    try:
+        rig = detect_portrait_rig(portrait)
+    except RigError as exc:
+        raise ValidationError(str(exc)) from None
+    save_face_rig(character, rig)
+    return rig

@@ -1,6 +1,7 @@
-"""Character pages: browse, view, create, edit, delete, import, and a creator's profile."""
+"""Character pages: browse, view, create, edit, rig, delete, import, and a creator's profile."""
 
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import partial
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
@@ -170,6 +172,19 @@ def character_edit(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(character)
         character.refresh_from_db()
     return render(request, "characters/form.html", {"form": form, "character": character, "creating": False})
+
+
+@login_required
+def character_rig(request: HttpRequest, slug: str) -> HttpResponse:
+    """The rig editor: the page draws and drags the points; saving goes through the rig endpoint."""
+    character = owned_or_403(request, slug)
+    display = selectors.face_rig_display(character=character)
+    context = {
+        "character": character,
+        "rig": asdict(display) if display else None,
+        "rig_api": reverse("api-character-rig", kwargs={"slug": character.slug}),
+    }
+    return render(request, "characters/rig.html", context)
 
 
 @login_required

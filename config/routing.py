@@ -1,3 +1,5 @@
 """WebSocket routes of every app, gathered for the ASGI app."""
 
-websocket_urlpatterns: list = []
+from generation.routing import websocket_urlpatterns as generation_routes
+
+websocket_urlpatterns: list = [*generation_routes]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "moderation",
     "accounts",
     "characters",
+    "generation",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +146,8 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Clip rendering runs on its own queue, so it can move to GPU machines without taking other work along.
+CELERY_TASK_ROUTES = {"generation.tasks.*": {"queue": "generation"}}
 
 # --- Media and static files.
 STATIC_URL = "static/"
@@ -210,7 +213,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marionette API",
-    "DESCRIPTION": "Characters, cards and accounts of the Marionette platform.",
+    "DESCRIPTION": "Characters, cards, clips and accounts of the Marionette platform.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -224,6 +227,8 @@ SPECTACULAR_SETTINGS = {
 # person's reference photo hold a portrait for review.
 LIKENESS_DISTANCE_THRESHOLD = float(os.environ.get("LIKENESS_DISTANCE_THRESHOLD", "0.5"))
 CLIP_DAILY_QUOTA = int(os.environ.get("CLIP_DAILY_QUOTA", "5"))
+# A visible "AI-generated" badge in the corner of every clip, on top of the watermark and the C2PA manifest.
+CLIP_AI_BADGE = env_bool("CLIP_AI_BADGE", True)
 # C2PA signing: the operator's certificate chain (leaf first) and key; without them a development
 # chain is generated once under var/c2pa/.
 C2PA_CERT_CHAIN = os.environ.get("C2PA_CERT_CHAIN", "")

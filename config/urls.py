@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -14,6 +15,7 @@ admin.site.site_title = settings.SITE_NAME
 api_urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("characters.api_urls")),
+    path("", include("generation.api_urls")),
     path("health/", HealthView.as_view(), name="api-health"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -24,8 +26,15 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("accounts/", include("accounts.urls")),
     path("", include("characters.urls")),
+    path("", include("generation.urls")),
 ]
 
+
+def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Local media for the one-machine mode; MEDIA_ROOT is read per request, so tests that move it are served too."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
-    # Local media for the one-machine mode; with S3 the storage serves its own URLs.
-    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    # With S3 the storage serves its own URLs.
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve_media))

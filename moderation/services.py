@@ -268,3 +268,8 @@ def consume_quota(*, user, action: str, limit: int, today: date | None = None) -
             raise QuotaExceeded(f"You have used today's {limit} {action}s; the allowance renews at midnight UTC.")
         UsageCounter.objects.filter(pk=counter.pk).update(count=F("count") + 1)
     return limit - counter.count - 1
+
+
+def release_quota(*, user_id: int, action: str, day: date) -> None:
+    """Give back one use of a metered action, e.g. for work the platform failed to deliver."""
+    UsageCounter.objects.filter(user_id=user_id, action=action, day=day, count__gt=0).update(count=F("count") - 1)

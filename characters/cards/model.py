@@ -24,6 +24,7 @@ class CardFields:
     visibility: str | None = None  # extensions.marionette.visibility when valid
     extensions: dict = field(default_factory=dict)  # data.extensions minus "marionette"
     platform: dict = field(default_factory=dict)  # extensions.marionette minus mapped keys
+    face_rig: dict | None = None  # extensions.marionette.face_rig, unchecked here: the importer fits it to the portrait
     card_data: dict = field(default_factory=dict)  # every other key of data, kept for export
 
 

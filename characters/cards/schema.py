@@ -77,7 +77,7 @@ _NULLABLE_KEYS = _TEXT_KEYS | _TEXT_LIST_KEYS | _OBJECT_KEYS | {"assets"}
 # SillyTavern writes these at the root of V1 cards; they are app state, not character.
 _V1_APP_STATE_KEYS = frozenset({"avatar", "chat", "create_date", "json_data", "spec_version"})
 # The keys of extensions.marionette that CardFields models directly.
-PLATFORM_MAPPED_KEYS = ("tagline", "voice", "visibility")
+PLATFORM_MAPPED_KEYS = ("tagline", "voice", "visibility", "face_rig")
 
 
 def decode_json(raw: bytes, where: str) -> Any:
@@ -176,6 +176,7 @@ def _parse_data(data: dict) -> CardFields:
     visibility = platform.pop("visibility", None)
     if not (isinstance(visibility, str) and visibility in VISIBILITIES):
         visibility = None
+    face_rig = platform.pop("face_rig", None)
     _check_other_keys(rest)
     return CardFields(
         name=name,
@@ -188,6 +189,7 @@ def _parse_data(data: dict) -> CardFields:
         visibility=visibility,
         extensions=extensions,
         platform=platform,
+        face_rig=face_rig if isinstance(face_rig, dict) else None,
         card_data=rest,
     )
 
@@ -346,6 +348,8 @@ def build_extensions(fields: CardFields) -> dict:
         ours["voice"] = fields.voice
     if fields.visibility:
         ours["visibility"] = fields.visibility
+    if fields.face_rig:
+        ours["face_rig"] = fields.face_rig
     for key, value in fields.platform.items():
         if key not in PLATFORM_MAPPED_KEYS:
             ours[key] = value

@@ -55,3 +55,79 @@ def test_sign_up_create_export_and_reimport(page, live_server, tmp_path):
     # The imported copy starts private: the profile now lists both, only its owner sees the second.
     page.get_by_test_id("nav-profile").click()
     expect(page.get_by_test_id("profile-characters").locator(".card", has_text="Captain Nova")).to_have_count(2)
+
+
+@pytest.fixture
+def templated_character(owner, make_image):
+    """A character whose plain portrait has no face to find, so its rig is the centred template."""
+    from characters import services
+
+    return services.create_character(owner=owner, name="Plain Jane", portrait=make_image((600, 800)))
+
+
+def handle_at(page, group: str, index: int) -> tuple:
+    """A rig handle and its position in portrait pixels."""
+    handle = page.locator(f"circle[data-group={group}][data-index='{index}']")
+    return handle, (float(handle.get_attribute("cx")), float(handle.get_attribute("cy")))
+
+
+def drag(page, handle, dx: float, dy: float) -> None:
+    """Drag a handle by dx, dy CSS pixels with the mouse."""
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=6)
+    page.mouse.up()
+
+
+def portrait_pixels_per_css_pixel(page) -> float:
+    return page.evaluate(
+        "(() => { const svg = document.querySelector('.rig-canvas'); "
+        "return svg.viewBox.baseVal.width / svg.getBoundingClientRect().width; })()"
+    )
+
+
+def test_rig_editor_drags_saves_and_keeps_a_point(templated_character, live_server, page):
+    slug = templated_character.slug
+    page.goto(f"{live_server.url}/accounts/login/?next=/c/{slug}/")
+    page.fill("#id_username", "owner")
+    page.fill("#id_password", "a-Long-passw0rd")
+    page.click("main button[type=submit]")
+    page.get_by_test_id("edit-rig").click()
+    expect(page.get_by_test_id("rig-source")).to_contain_text("No face was found")
+
+    corner, start = handle_at(page, "mouth", 0)
+    scale = portrait_pixels_per_css_pixel(page)
+    assert scale == pytest.approx(600 / page.locator(".rig-canvas").bounding_box()["width"])
+    drag(page, corner, -12, 5)
+    dropped = (start[0] - 12 * scale, start[1] + 5 * scale)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("rig-message")).to_have_text("Saved.")
+
+    page.reload()
+    expect(page.get_by_test_id("rig-source")).to_contain_text("placed by hand")
+    _, kept = handle_at(page, "mouth", 0)
+    assert kept == pytest.approx(dropped, abs=0.6)
+    rig = page.evaluate(f"fetch('/api/characters/{slug}/rig/').then((response) => response.json())")
+    assert rig["source"] == "editor"
+    assert tuple(rig["handles"]["mouth"][0]) == kept
+
+    # Zoomed in, the same drag moves the point by fewer portrait pixels.
+    page.get_by_role("button", name="Zoom to face").click()
+    zoomed_scale = portrait_pixels_per_css_pixel(page)
+    assert zoomed_scale < scale
+    right_corner, before = handle_at(page, "mouth", 2)
+    drag(page, right_corner, 10, 0)
+    _, after = handle_at(page, "mouth", 2)
+    assert after == pytest.approx((before[0] + 10 * zoomed_scale, before[1]), abs=0.6)
+
+    # The keyboard moves the selected point; a layout the rig refuses shows the server's reason.
+    lip, (_, top) = handle_at(page, "mouth", 1)
+    lip.focus()
+    for _ in range(20):
+        page.keyboard.press("Shift+ArrowUp")
+    assert float(lip.get_attribute("cy")) == pytest.approx(top - 200)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("rig-message")).to_have_text("The eyes must be above the mouth.")

@@ -27,14 +27,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m generation.engine", description="Turn a portrait and a script into a talking clip."
     )
-    parser.add_argument("--image", required=True, type=Path, help="portrait (PNG, JPEG or WebP)")
-    source = parser.add_mutually_exclusive_group(required=True)
+    parser.add_argument("--voices", action="store_true", help="list the voice catalogue and exit")
+    parser.add_argument("--image", type=Path, help="portrait (PNG, JPEG or WebP)")
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--text", help="the script to speak")
     source.add_argument("--audio", type=Path, help="recorded speech instead of a script (WAV, MP3, OGG; at most 60 s)")
     parser.add_argument(
         "--voice", default=speech.DEFAULT_VOICE, help=f"voice id (default {speech.DEFAULT_VOICE}; --voices lists them)"
     )
-    parser.add_argument("--out", required=True, type=Path, help="where to write the MP4 (the poster goes beside it as .jpg)")
+    parser.add_argument("--out", type=Path, help="where to write the MP4 (the poster goes beside it as .jpg)")
     parser.add_argument("--rig", type=Path, help="a face rig JSON (as stored by the rig editor); detected when left out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", type=int, default=512, help="long side of the video in pixels")
@@ -44,7 +45,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.voices:
+        _print_voices()
+        return 0
+    if args.image is None or args.out is None or (args.text is None and args.audio is None):
+        parser.error("--image, --out and one of --text or --audio are required")
     try:
         image = np.asarray(Image.open(args.image).convert("RGB"))
         rig = Rig.from_dict(json.loads(args.rig.read_text())) if args.rig else None
@@ -83,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     if result.fallback_reason:
         print(f"  fallback: {result.fallback_reason}")
     return 0
+
+
+def _print_voices() -> None:
+    for voice in speech.VOICES.values():
+        default = " (default)" if voice.id == speech.DEFAULT_VOICE else ""
+        print(f"{voice.id:<8}{voice.name:<12}{voice.description}{default}")
 
 
 def _progress(stage: str, percent: int) -> None:

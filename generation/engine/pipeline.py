@@ -184,7 +184,7 @@ def _render_and_encode(
     started = time.perf_counter()
     try:
         if rig is None:
-            raise RigError(rig_problem)
+            raise RigError(f"{rig_problem} Mark the face in the rig editor to animate this portrait.")
         renderer = Renderer(request.image, rig, size=request.size, badge=request.badge)
         frames = _marked_frames(renderer, motions, payload, total, run, clock)
         encoded = encode_clip(frames, audio_wav=wav, out=out, fps=request.fps)
@@ -193,13 +193,19 @@ def _render_and_encode(
         raise
     except Exception as error:  # any rendering bug must still give the creator a clip
         logger.exception("rendering failed; making a still clip instead")
-        fallback = f"The animation could not be rendered ({type(error).__name__}: {error}); this clip shows the still portrait."
+        fallback = _fallback_reason(error)
         run.check()
         frame = watermark.embed(still_frame(request.image, size=request.size, badge=request.badge), payload)
         encoded = still_clip(frame, audio_wav=wav, out=out, fps=request.fps)
     run.finish("render", clock["render"])
     run.finish("encode", time.perf_counter() - started - clock["render"])
     return encoded, fallback
+
+
+def _fallback_reason(error: Exception) -> str:
+    """What the creator reads: a rig problem is theirs to fix and says how; anything else stays in the log."""
+    cause = str(error) if isinstance(error, RigError) else f"The animation could not be rendered ({type(error).__name__})."
+    return f"{cause} This clip shows the still portrait."
 
 
 def _marked_frames(

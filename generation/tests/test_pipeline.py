@@ -127,14 +127,15 @@ class _BrokenModel:
             yield vector
 
 
-def test_a_rendering_failure_falls_back_to_a_still_clip_and_says_why(tmp_path, image, identity):
+def test_a_rendering_failure_falls_back_to_a_still_clip_and_says_why(tmp_path, image, identity, caplog):
     result = make_clip(
         ClipRequest(image=image, text=SCRIPT, audio=None, voice=speech.DEFAULT_VOICE),
         workdir=tmp_path,
         identity=identity,
         motion_model=_BrokenModel(),
     )
-    assert "model exploded" in result.fallback_reason
+    assert result.fallback_reason == "The animation could not be rendered (RuntimeError). This clip shows the still portrait."
+    assert "model exploded" in caplog.text  # the details go to the operator's log, not to the creator
     frames = _decoded(result.video)
     assert np.abs(frames[0].astype(int) - frames[-1]).mean() < 2  # a still picture
     assert watermark.detect(frames).payload == result.watermark_payload
@@ -170,11 +171,19 @@ def test_the_command_line_explains_bad_input(tmp_path):
     assert not (tmp_path / "x.mp4").exists()
 
 
+def test_the_command_line_lists_the_voices_and_requires_a_source(tmp_path):
+    listed = subprocess.run([sys.executable, "-m", "generation.engine", "--voices"], cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == len(speech.VOICES)
+    missing = [sys.executable, "-m", "generation.engine", "--image", str(PORTRAIT), "--out", str(tmp_path / "x.mp4")]
+    done = subprocess.run(missing, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "--text or --audio" in done.stderr
+
+
 def test_a_portrait_too_small_to_animate_still_gets_a_clip(tmp_path, identity):
     tiny = np.full((24, 24, 3), 200, np.uint8)
     result = make_clip(
         ClipRequest(image=tiny, text=SCRIPT, audio=None, voice=speech.DEFAULT_VOICE), workdir=tmp_path, identity=identity
     )
     assert result.rig_source == "none"
-    assert "too small" in result.fallback_reason
+    assert "too small" in result.fallback_reason and "rig editor" in result.fallback_reason
     assert probe(result.video)["video_codec"] == "h264"

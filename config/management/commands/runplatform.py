@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 "config",
                 "worker",
                 "-Q",
-                "default",
+                "default,generation",
                 "--concurrency",
                 str(concurrency),
                 "--loglevel",

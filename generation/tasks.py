@@ -1,0 +1,16 @@
+"""Celery tasks of the clip pipeline; they run on the `generation` queue (see CELERY_TASK_ROUTES)."""
+
+from celery import shared_task
+
+from generation import services
+
+
+@shared_task(bind=True, name=services.RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True, queue="generation")
+def run_job(self, job_id: str) -> str | None:
+    """Make and publish one job's clip.
+
+    acks_late with reject_on_worker_lost puts the message back when the worker dies mid-run, so
+    the run is safe to repeat: the service claims the job first and does nothing for one that
+    is finished, cancelled or run by another task.
+    """
+    return services.run_job(job_id=job_id, task_id=self.request.id)
