@@ -52,7 +52,7 @@ def test_read_the_rig(client_for, make_rigged):
     body = client_for().get(rig_url(character)).json()
     assert body["source"] == "template"
     assert (body["width"], body["height"]) == (300, 400)
-    assert body["portrait"].startswith("http://testserver/media/portraits/")
+    assert body["portrait"].startswith("http") and f"/{character.portrait.name}" in body["portrait"]
     assert {name: len(points) for name, points in body["handles"].items()} == HANDLE_SIZES
     assert body["handle_help"] == HANDLE_HELP
     assert body["rig"]["version"] == 1 and body["rig"]["source"] == "template"
