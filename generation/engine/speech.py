@@ -63,6 +63,7 @@ __all__ = [
     "Voice",
     "Word",
     "load_audio",
+    "pcm_wav",
     "preview",
     "synthesize",
     "voice",
@@ -125,7 +126,7 @@ class Speech:
 
     def write_wav(self, path: Path) -> None:
         """Save as 16-bit PCM WAV."""
-        Path(path).write_bytes(_wav_bytes(self.samples, self.sample_rate))
+        Path(path).write_bytes(pcm_wav(self.samples, self.sample_rate))
 
 
 def voice(voice_id: str) -> Voice:
@@ -176,7 +177,7 @@ def preview(voice_id: str) -> bytes:
 def _preview_wav(voice_id: str) -> bytes:
     """Cached by voice id: pages ask for the same few previews over and over."""
     speech = synthesize(PREVIEW_SCRIPT.format(name=VOICES[voice_id].name), voice_id)
-    return _wav_bytes(speech.samples, speech.sample_rate)
+    return pcm_wav(speech.samples, speech.sample_rate)
 
 
 def _checked_script(text: str) -> str:
@@ -359,7 +360,7 @@ def _decode(path: Path) -> np.ndarray:
     return np.frombuffer(result.stdout, dtype="<f4").astype(np.float32)
 
 
-def _wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
+def pcm_wav(samples: np.ndarray, sample_rate: int) -> bytes:
     """16-bit PCM mono WAV."""
     pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
     buffer = io.BytesIO()

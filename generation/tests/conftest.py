@@ -3,7 +3,6 @@
 import io
 import math
 import threading
-import wave
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -14,6 +13,8 @@ from django.db.backends.signals import connection_created
 
 from characters.demo_art import DEMO_STYLES, draw_portrait
 from config.embedded import free_port
+from generation.engine import speech
+from generation.models import Clip, GenerationJob, JobStatus
 
 FAST_VOICE = "ada"  # an eSpeak voice: no neural model to load, so test clips take about half a second
 
@@ -45,18 +46,29 @@ def job_files(stored_files) -> Callable[[], list[str]]:
     return lambda: [name for name in stored_files() if not name.startswith("portraits/")]
 
 
+def finished_clip(job: GenerationJob, **provenance: object) -> Clip:
+    """Mark the job succeeded and give it a clip as the task would leave it (the task itself is tested in test_jobs)."""
+    GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100)
+    return Clip.objects.create(
+        job=job,
+        owner=job.owner,
+        character=job.character,
+        video=f"clips/{job.pk}/video.mp4",
+        poster=f"clips/{job.pk}/poster.jpg",
+        duration=1.5,
+        width=512,
+        height=512,
+        fps=25,
+        watermark_payload="00112233aabbccdd",
+        provenance={"ai_generated": True, "c2pa_state": "Trusted", "watermark_found": True, **provenance},
+    )
+
+
 def wav_bytes(seconds: float, *, rate: int = 16000) -> bytes:
     """A voiced-sounding tone (a 140 Hz buzz that swells like syllables), as 16-bit mono WAV."""
     t = np.arange(int(seconds * rate)) / rate
     envelope = 0.5 + 0.5 * np.sin(2 * math.pi * 3 * t)
-    samples = (0.4 * envelope * np.sign(np.sin(2 * math.pi * 140 * t)) * 32767).astype("<i2")
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(rate)
-        file.writeframes(samples.tobytes())
-    return buffer.getvalue()
+    return speech.pcm_wav(0.4 * envelope * np.sign(np.sin(2 * math.pi * 140 * t)), rate)
 
 
 @pytest.fixture

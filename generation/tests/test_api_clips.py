@@ -5,8 +5,8 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from generation.models import Clip, GenerationJob, JobStatus
-from generation.tests.conftest import FAST_VOICE
+from generation.models import Clip, GenerationJob
+from generation.tests.conftest import FAST_VOICE, finished_clip
 from moderation.models import ModerationState
 
 pytestmark = pytest.mark.django_db
@@ -27,28 +27,7 @@ def job(client_for, owner, clip_character) -> GenerationJob:
 
 @pytest.fixture
 def clip(job) -> Clip:
-    """A finished job's clip as the task would leave it (the task itself is tested in test_jobs)."""
-    GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100)
-    return Clip.objects.create(
-        job=job,
-        owner=job.owner,
-        character=job.character,
-        video=f"clips/{job.pk}/video.mp4",
-        poster=f"clips/{job.pk}/poster.jpg",
-        duration=1.5,
-        width=512,
-        height=512,
-        fps=25,
-        watermark_payload="00112233aabbccdd",
-        provenance={
-            "ai_generated": True,
-            "c2pa_state": "Trusted",
-            "signer": "Marionette",
-            "watermark_found": True,
-            "watermark_payload_matches": True,
-            "watermark_confidence": 0.98,
-        },
-    )
+    return finished_clip(job, signer="Marionette", watermark_payload_matches=True, watermark_confidence=0.98)
 
 
 # --- requesting ------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
-from generation.models import Clip, GenerationJob, JobStatus
-from generation.tests.conftest import FAST_VOICE
+from generation.models import GenerationJob, JobStatus
+from generation.tests.conftest import FAST_VOICE, finished_clip
 from moderation.models import ModerationState
 
 pytestmark = pytest.mark.django_db
@@ -105,24 +105,10 @@ def test_cancel_from_the_job_page(browser, clip_character):
 def test_a_finished_job_shows_the_player_provenance_and_timings(browser, clip_character):
     submit(browser, clip_character)
     job = GenerationJob.objects.get()
+    clip = finished_clip(job, signer="Marionette dev")
     GenerationJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.SUCCEEDED,
-        progress=100,
         timings={"speech": 0.1, "render": 0.5, "publish": 0.2},
-        fallback_reason="The animation could not be rendered; this clip shows the still portrait.",
-    )
-    clip = Clip.objects.create(
-        job=job,
-        owner=job.owner,
-        character=job.character,
-        video=f"clips/{job.pk}/video.mp4",
-        poster=f"clips/{job.pk}/poster.jpg",
-        duration=1.5,
-        width=512,
-        height=512,
-        fps=25,
-        watermark_payload="00112233aabbccdd",
-        provenance={"ai_generated": True, "c2pa_state": "Trusted", "signer": "Marionette dev", "watermark_found": True},
+        fallback_reason="The animation could not be rendered (RuntimeError). This clip shows the still portrait.",
     )
     page = browser.get(f"/clips/jobs/{job.pk}/").content.decode()
     assert f'poster="{escape(clip.poster.url)}"' in page and f'src="{escape(clip.video.url)}"' in page
