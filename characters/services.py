@@ -50,7 +50,7 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
             if not tag or tag in result:
                 continue
             if len(result) == MAX_TAGS:
-                raise ValidationError({"tags": f"A character has at most {MAX_TAGS} tags."})
+                raise ValidationError({"tags": f"At most {MAX_TAGS} tags, please."})
             if len(tag) > MAX_TAG_LENGTH:
                 raise ValidationError({"tags": f'The tag "{tag[:50]}" is longer than {MAX_TAG_LENGTH} characters.'})
             problem = text_problem(tag)
@@ -104,11 +104,12 @@ def new_slug(name: str) -> str:
             return slug
 
 
-def set_tags(character: Character, tags: list[str]) -> None:
+def set_tags(item: Any, tags: list[str]) -> None:
+    """Give a tagged item (a character, a post) exactly these tags, creating the new ones."""
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=tags)}
     missing = [Tag(name=name) for name in tags if name not in existing]
     Tag.objects.bulk_create(missing, ignore_conflicts=True)
-    character.tags.set(Tag.objects.filter(name__in=tags))
+    item.tags.set(Tag.objects.filter(name__in=tags))
 
 
 def sanitized_portrait(portrait: bytes | None):

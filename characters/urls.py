@@ -12,5 +12,4 @@ urlpatterns = [
     path("c/<slug:slug>/delete/", views.character_delete, name="character_delete"),
     path("c/<slug:slug>/report/", views.character_report, name="character_report"),
     path("c/<slug:slug>/appeal/", views.character_appeal, name="character_appeal"),
-    path("u/<str:username>/", views.creator_profile, name="profile"),
 ]

@@ -1,4 +1,4 @@
-"""Character pages: browse, view, create, edit, rig, delete, import, and a creator's profile."""
+"""Character pages: browse, view, create, edit, rig, delete and import."""
 
 from collections.abc import Callable
 from dataclasses import asdict
@@ -10,12 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
-from accounts.selectors import active_users
 from characters import selectors, services
 from characters.cards import CardError
 from characters.forms import AppealForm, CardImportForm, CharacterForm, ReportForm
@@ -209,10 +208,3 @@ def card_import(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Imported {character.name} as a {character.visibility} character.")
             return redirect(character)
     return render(request, "characters/import.html", {"form": form})
-
-
-def creator_profile(request: HttpRequest, username: str) -> HttpResponse:
-    creator = get_object_or_404(active_users(), username=username)
-    characters = selectors.search_characters(viewer=request.user, owner=creator)
-    context = {"creator": creator, "page": paginate(request, characters), "is_self": creator.pk == request.user.pk}
-    return render(request, "characters/profile.html", context)

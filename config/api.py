@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from characters.cards import CardError
+from feed.services import PostUnavailable
 from imaging import ImageRejected
 from moderation.services import ContentBlocked, QuotaExceeded
 
@@ -39,6 +40,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         )
     if isinstance(exc, QuotaExceeded):
         return Response({"detail": str(exc), "code": "quota_exceeded"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    if isinstance(exc, PostUnavailable):
+        return Response({"detail": str(exc), "code": "post_unavailable"}, status=status.HTTP_410_GONE)
     if isinstance(exc, ValidationError):
         return Response(validation_payload(exc), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "characters",
     "generation",
+    "feed",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Clip rendering runs on its own queue, so it can move to GPU machines without taking other work along.
 CELERY_TASK_ROUTES = {"generation.tasks.*": {"queue": "generation"}}
+# Views are buffered in Redis and written to the posts' counters in batches (feed/viewcounts.py).
+FEED_VIEW_FLUSH_SECONDS = float(os.environ.get("FEED_VIEW_FLUSH_SECONDS", "30"))
+CELERY_BEAT_SCHEDULE = {
+    "flush-feed-views": {"task": "feed.tasks.flush_views", "schedule": FEED_VIEW_FLUSH_SECONDS},
+}
 
 # --- Media and static files.
 STATIC_URL = "static/"
@@ -213,13 +219,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marionette API",
-    "DESCRIPTION": "Characters, cards, clips and accounts of the Marionette platform.",
+    "DESCRIPTION": "Characters, cards, clips, the feed and accounts of the Marionette platform.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CharacterVisibilityEnum": "characters.models.Visibility",
+        "PostVisibilityEnum": "feed.models.PostVisibility",
+    },
 }
 
 # --- Moderation and provenance.

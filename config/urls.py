@@ -16,6 +16,7 @@ api_urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("characters.api_urls")),
     path("", include("generation.api_urls")),
+    path("", include("feed.api_urls")),
     path("health/", HealthView.as_view(), name="api-health"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("characters.urls")),
     path("", include("generation.urls")),
+    path("", include("feed.urls")),
 ]
 
 

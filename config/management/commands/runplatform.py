@@ -48,6 +48,10 @@ class Command(BaseCommand):
                 "default,generation",
                 "--concurrency",
                 str(concurrency),
+                # Beat runs inside the one worker: periodic tasks such as the feed's view flush.
+                "--beat",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat-schedule"),
                 "--loglevel",
                 "INFO",
             ]

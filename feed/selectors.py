@@ -1,0 +1,190 @@
+"""Reads of the feed: who may see which post, the three feeds, tag and creator lists, comments and lineage.
+
+Every list is a queryset ordered for keyset (cursor) pagination, with its related rows fetched
+alongside, so a page costs the same few queries whatever its size.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from feed.models import LISTED, LIVE, Comment, Follow, Like, Post, PostVisibility, RemixRequest
+from generation.models import Clip
+from moderation.models import ModerationState
+
+FEED_KINDS = ("foryou", "following", "new")
+HOT_ORDER = ("-hot_score", "-id")
+NEW_ORDER = ("-id",)
+LINEAGE_MAX_DEPTH = 8
+LINEAGE_MAX_NODES = 200
+
+
+def with_related(posts: QuerySet[Post]) -> QuerySet[Post]:
+    return posts.select_related("owner", "character", "clip", "remix_of").prefetch_related("tags")
+
+
+def followed_ids(viewer: User) -> QuerySet:
+    return Follow.objects.filter(follower=viewer).values("followee_id")
+
+
+def viewable_posts(*, viewer: User) -> QuerySet[Post]:
+    """Posts the viewer may open by link: live public and unlisted ones, followers-only ones of people they
+    follow, and all of their own (staff see everything), tombstones included for their owner."""
+    posts = Post.objects.all()
+    if viewer.is_authenticated and viewer.is_staff:
+        return posts
+    shared = LIVE & Q(visibility__in=(PostVisibility.PUBLIC, PostVisibility.UNLISTED))
+    if not viewer.is_authenticated:
+        return posts.filter(shared)
+    for_followers = LIVE & Q(visibility=PostVisibility.FOLLOWERS, owner__in=followed_ids(viewer))
+    return posts.filter(shared | for_followers | Q(owner=viewer, deleted_at=None))
+
+
+def post_for_viewer(*, post_id: Any, viewer: User) -> Post | None:
+    try:
+        pk = int(post_id)
+    except (TypeError, ValueError):
+        return None
+    return with_related(viewable_posts(viewer=viewer)).filter(pk=pk).first()
+
+
+def feed(*, kind: str, viewer: User) -> QuerySet[Post]:
+    """For you by hot score, New by time over every listed post; Following by time over followed creators."""
+    if kind == "following":
+        posts = Post.objects.filter(
+            LIVE,
+            owner__in=followed_ids(viewer),
+            visibility__in=(PostVisibility.PUBLIC, PostVisibility.FOLLOWERS),
+        )
+        return with_related(posts).order_by(*NEW_ORDER)
+    posts = with_related(Post.objects.filter(LISTED))
+    return posts.order_by(*(HOT_ORDER if kind == "foryou" else NEW_ORDER))
+
+
+def tagged_posts(*, tag: str) -> QuerySet[Post]:
+    return with_related(Post.objects.filter(LISTED, tags__name=tag.strip().lower())).order_by(*NEW_ORDER)
+
+
+def creator_posts(*, creator: User, viewer: User) -> QuerySet[Post]:
+    """A profile's posts: public ones, followers-only ones for followers, everything live for the creator."""
+    posts = Post.objects.filter(owner=creator, deleted_at=None)
+    if viewer.is_authenticated and viewer.pk == creator.pk:
+        return with_related(posts).order_by(*NEW_ORDER)
+    visibilities = [PostVisibility.PUBLIC]
+    if viewer.is_authenticated and Follow.objects.filter(follower=viewer, followee=creator).exists():
+        visibilities.append(PostVisibility.FOLLOWERS)
+    posts = posts.filter(moderation_state=ModerationState.VISIBLE, visibility__in=visibilities)
+    return with_related(posts).order_by(*NEW_ORDER)
+
+
+def remixes_of(*, post: Post, viewer: User) -> QuerySet[Post]:
+    return with_related(viewable_posts(viewer=viewer).filter(remix_of=post, deleted_at=None)).order_by(*NEW_ORDER)
+
+
+def liked_ids(*, viewer: User, posts: list[Post]) -> set[int]:
+    """Which of these posts the viewer liked: one query for a whole page."""
+    if not viewer.is_authenticated or not posts:
+        return set()
+    return set(Like.objects.filter(user=viewer, post__in=[post.pk for post in posts]).values_list("post_id", flat=True))
+
+
+def is_following(*, viewer: User, creator: User) -> bool:
+    return viewer.is_authenticated and Follow.objects.filter(follower=viewer, followee=creator).exists()
+
+
+def follow_counts(creator: User) -> dict[str, int]:
+    return {
+        "followers": Follow.objects.filter(followee=creator).count(),
+        "following": Follow.objects.filter(follower=creator).count(),
+    }
+
+
+def visible_comments(*, viewer: User) -> Q:
+    if viewer.is_authenticated and viewer.is_staff:
+        return Q()
+    shown = Q(moderation_state=ModerationState.VISIBLE)
+    return shown | Q(author=viewer) if viewer.is_authenticated else shown
+
+
+def comments_on(*, post: Post, viewer: User) -> QuerySet[Comment]:
+    """Top-level comments, oldest first, each with its replies; held comments are shown to their author only."""
+    shown = visible_comments(viewer=viewer)
+    replies = Comment.objects.filter(shown).select_related("author").order_by("id")
+    return (
+        Comment.objects.filter(shown, post=post, parent=None)
+        .select_related("author")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("id")
+    )
+
+
+def comment_for_viewer(*, comment_id: Any, viewer: User) -> Comment | None:
+    try:
+        pk = int(comment_id)
+    except (TypeError, ValueError):
+        return None
+    comment = Comment.objects.select_related("post", "author").filter(visible_comments(viewer=viewer), pk=pk).first()
+    if comment is None or not viewable_posts(viewer=viewer).filter(pk=comment.post_id).exists():
+        return None
+    return comment
+
+
+def remix_source_of(clip: Clip) -> Post | None:
+    """The post a clip was made to remix, if its job started from "Remix"."""
+    request = RemixRequest.objects.select_related("source").filter(job_id=clip.job_id).first()
+    return request.source if request else None
+
+
+def remix_recipe(post: Post) -> dict[str, str]:
+    """What "Remix" starts from: the post's character, script and voice."""
+    job = post.clip.job if post.clip else None
+    return {
+        "character": post.character.slug if post.character else "",
+        "script": job.script if job else "",
+        "voice": job.voice if job else "",
+    }
+
+
+# --- lineage --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LineageNode:
+    """A post in a lineage tree; a tombstone when it is gone or not visible to the viewer."""
+
+    post: Post
+    visible: bool
+    children: list["LineageNode"] = field(default_factory=list)
+
+    @property
+    def tombstone(self) -> str:
+        if not self.visible:
+            return self.post.tombstone_reason or "Not available to you."
+        return ""
+
+
+def lineage(*, post: Post, viewer: User) -> tuple[list[LineageNode], LineageNode]:
+    """The ancestors (oldest first) and the tree of descendants of a post, level by level.
+
+    Gone posts stay in the tree as tombstones, so a take-down hides a post's content, never its place.
+    """
+    ancestors: list[Post] = []
+    current = post
+    while current.remix_of_id is not None and len(ancestors) < LINEAGE_MAX_DEPTH:
+        current = with_related(Post.objects.filter(pk=current.remix_of_id)).get()
+        ancestors.append(current)
+    levels = [[post]]
+    count = 1
+    while levels[-1] and len(levels) <= LINEAGE_MAX_DEPTH and count < LINEAGE_MAX_NODES:
+        children = list(with_related(Post.objects.filter(remix_of__in=levels[-1])).order_by("id")[: LINEAGE_MAX_NODES - count])
+        count += len(children)
+        levels.append(children)
+    every = [*ancestors, *(node for level in levels for node in level)]
+    viewable = set(viewable_posts(viewer=viewer).filter(LIVE, pk__in=[item.pk for item in every]).values_list("pk", flat=True))
+    nodes = {item.pk: LineageNode(item, item.pk in viewable and item.clip_id is not None) for item in every}
+    for level in levels[1:]:
+        for child in level:
+            nodes[child.remix_of_id].children.append(nodes[child.pk])
+    return [nodes[item.pk] for item in reversed(ancestors)], nodes[post.pk]

@@ -1,0 +1,278 @@
+"""Feed pages: the vertical feed, a post with its comments, posting, remixing, lineage, tags and profiles.
+
+The feed itself is drawn by static/feed/feed.js from the API; every other page works without JavaScript.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.forms import add_service_error
+from accounts.selectors import active_users
+from characters import selectors as character_selectors
+from characters.forms import ReportForm
+from feed import selectors, services
+from feed.forms import CommentForm, PostForm
+from feed.http import viewer_key
+from feed.models import Post
+from generation import selectors as generation_selectors
+from generation import services as generation
+from generation.engine import speech
+from generation.forms import ClipForm
+from moderation.services import ContentBlocked, QuotaExceeded
+
+TILE_PAGE = 24
+FEED_TITLES = {"foryou": "For you", "following": "Following", "new": "New"}
+REFUSALS = (ValidationError, ContentBlocked, QuotaExceeded, PermissionDenied, services.PostUnavailable)
+
+
+def post_or_404(request: HttpRequest, post_id: int) -> Post:
+    post = selectors.post_for_viewer(post_id=post_id, viewer=request.user)
+    if post is None:
+        raise Http404("No such post, or it is not visible to you.")
+    return post
+
+
+def keyset_page(request: HttpRequest, posts) -> tuple[list[Post], int | None]:
+    """A page of a newest-first list and the id to continue before; new posts never shift it."""
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        posts = posts.filter(id__lt=int(before))
+    page = list(posts[: TILE_PAGE + 1])
+    return page[:TILE_PAGE], page[TILE_PAGE - 1].pk if len(page) > TILE_PAGE else None
+
+
+def feed_page(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "foryou")
+    if kind not in selectors.FEED_KINDS:
+        kind = "foryou"
+    context = {
+        "kind": kind,
+        "kinds": FEED_TITLES,
+        "title": FEED_TITLES[kind],
+        "needs_login": kind == "following" and not request.user.is_authenticated,
+    }
+    return render(request, "feed/feed.html", context)
+
+
+def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = post_or_404(request, post_id)
+    if request.method == "GET":
+        services.record_view(post=post, viewer=viewer_key(request))
+    context = {
+        "post": post,
+        "liked": post.pk in selectors.liked_ids(viewer=request.user, posts=[post]),
+        "comments": selectors.comments_on(post=post, viewer=request.user),
+        "comment_form": CommentForm(),
+        "report_form": ReportForm(),
+        "is_owner": post.owner_id == request.user.pk,
+        "share_url": request.build_absolute_uri(post.get_absolute_url()),
+        "media_url": absolute_media(request, post),
+    }
+    return render(request, "feed/post_detail.html", context)
+
+
+def absolute_media(request: HttpRequest, post: Post) -> dict[str, str]:
+    """Share previews need absolute URLs; S3 URLs already are."""
+    if post.clip is None:
+        return {}
+    return {
+        "video": request.build_absolute_uri(post.clip.video.url),
+        "poster": request.build_absolute_uri(post.clip.poster.url),
+    }
+
+
+@login_required
+def post_create(request: HttpRequest) -> HttpResponse:
+    clip = generation_selectors.clip_for_viewer(clip_id=request.GET.get("clip"), user=request.user)
+    if clip is None or clip.owner_id != request.user.pk:
+        raise Http404("No such clip of yours.")
+    form = PostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.create_post(
+                user=request.user,
+                clip=clip,
+                caption=form.cleaned_data["caption"],
+                tags=form.tag_list(),
+                visibility=form.cleaned_data["visibility"],
+            )
+        except REFUSALS as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Posted.")
+            return redirect(post)
+    context = {"form": form, "clip": clip, "remix_of": selectors.remix_source_of(clip)}
+    return render(request, "feed/post_form.html", context)
+
+
+@login_required
+def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = post_or_404(request, post_id)
+    if post.owner_id != request.user.pk:
+        raise PermissionDenied("Only the creator can edit this post.")
+    initial = {"caption": post.caption, "tags": ", ".join(tag.name for tag in post.tags.all()), "visibility": post.visibility}
+    form = PostForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_post(
+                post=post,
+                actor=request.user,
+                caption=form.cleaned_data["caption"],
+                tags=form.tag_list(),
+                visibility=form.cleaned_data["visibility"],
+            )
+        except REFUSALS as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(post)
+    return render(request, "feed/post_form.html", {"form": form, "clip": post.clip, "post": post})
+
+
+@login_required
+def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = post_or_404(request, post_id)
+    if post.owner_id != request.user.pk:
+        raise PermissionDenied("Only the creator can delete this post.")
+    if request.method == "POST":
+        services.delete_post(post=post, actor=request.user)
+        messages.success(request, "The post is deleted. Its clip is still in My clips.")
+        return redirect("profile", username=request.user.username)
+    return render(request, "feed/confirm_delete.html", {"post": post})
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = post_or_404(request, post_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.add_comment(
+                author=request.user, post=post, text=form.cleaned_data["text"], parent_id=form.cleaned_data["parent"]
+            )
+        except REFUSALS as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            if comment.moderation_state != "visible":
+                messages.info(request, "Your comment waits for a moderator; only you see it for now.")
+    else:
+        messages.error(request, "Write a comment of at most 1,000 characters.")
+    return redirect(f"{post.get_absolute_url()}#comments")
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=request.user)
+    if comment is None:
+        raise Http404("No such comment.")
+    services.delete_comment(comment=comment, actor=request.user)
+    messages.success(request, "Comment deleted.")
+    return redirect(f"{comment.post.get_absolute_url()}#comments")
+
+
+@login_required
+@require_POST
+def report_item(request: HttpRequest, post_id: int, comment_id: int | None = None) -> HttpResponse:
+    post = post_or_404(request, post_id)
+    item = post if comment_id is None else selectors.comment_for_viewer(comment_id=comment_id, viewer=request.user)
+    if item is None:
+        raise Http404("No such comment.")
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a reason for the report.")
+    else:
+        try:
+            services.report(item=item, reporter=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Thank you. A moderator will review it.")
+    return redirect(post)
+
+
+@login_required
+def post_remix(request: HttpRequest, post_id: int) -> HttpResponse:
+    """The clip maker, prefilled with the post's recipe."""
+    source = post_or_404(request, post_id)
+    if not source.is_live or source.character is None:
+        messages.error(request, f"This post can't be remixed: {source.tombstone_reason.lower() or 'its character is gone.'}")
+        return redirect(source)
+    recipe = selectors.remix_recipe(source)
+    character = source.character
+    form = ClipForm(request.POST or None, request.FILES or None, initial={"script": recipe["script"], "voice": recipe["voice"]})
+    refusal = None
+    try:
+        generation.check_can_make_clip(user=request.user, character=character)
+    except REFUSALS as exc:
+        refusal = " ".join(getattr(exc, "messages", [str(exc)]))
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            job = services.request_remix(
+                user=request.user,
+                source=source,
+                script=form.cleaned_data["script"],
+                voice=form.cleaned_data["voice"],
+                audio_file=form.cleaned_data["audio"],
+            )
+        except REFUSALS as exc:
+            add_service_error(form, exc, field="script" if isinstance(exc, ContentBlocked) else None)
+        else:
+            return redirect(job)
+    context = {
+        "character": character,
+        "form": form,
+        "refusal": refusal,
+        "voices": generation_selectors.voice_catalogue(),
+        "selected_voice": form["voice"].value(),
+        "max_script_chars": speech.MAX_SCRIPT_CHARS,
+        "remix_of": source,
+    }
+    return render(request, "generation/clip_form.html", context)
+
+
+def post_lineage(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = post_or_404(request, post_id)
+    ancestors, root = selectors.lineage(post=post, viewer=request.user)
+    return render(request, "feed/lineage.html", {"post": post, "ancestors": ancestors, "root": root})
+
+
+def tag_page(request: HttpRequest, name: str) -> HttpResponse:
+    posts, before = keyset_page(request, selectors.tagged_posts(tag=name))
+    return render(request, "feed/tag.html", {"tag": name.lower(), "posts": posts, "before": before})
+
+
+def creator_profile(request: HttpRequest, username: str) -> HttpResponse:
+    creator = get_object_or_404(active_users(), username=username)
+    posts, before = keyset_page(request, selectors.creator_posts(creator=creator, viewer=request.user))
+    characters = character_selectors.search_characters(viewer=request.user, owner=creator)[:TILE_PAGE]
+    context = {
+        "creator": creator,
+        "posts": posts,
+        "before": before,
+        "characters": characters,
+        "is_self": creator.pk == request.user.pk,
+        "following": selectors.is_following(viewer=request.user, creator=creator),
+        "counts": selectors.follow_counts(creator),
+    }
+    return render(request, "feed/profile.html", context)
+
+
+@login_required
+@require_POST
+def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
+    creator = get_object_or_404(active_users(), username=username)
+    try:
+        if request.POST.get("follow") == "1":
+            services.follow(follower=request.user, followee=creator)
+        else:
+            services.unfollow(follower=request.user, followee=creator)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("profile", kwargs={"username": creator.username}))
