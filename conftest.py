@@ -1,14 +1,20 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests, including a real Celery worker and a live Daphne for browser tests."""
 
 import copy
 import io
 import os
+import threading
 import uuid
+from collections.abc import Iterator
 
 import pytest
+from django.db import connection
+from django.db.backends.signals import connection_created
 from PIL import Image
 from playwright.sync_api import sync_playwright
 from rest_framework.test import APIClient
+
+from config.embedded import free_port
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -124,10 +130,92 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def page():
+def browser_page(**context_options) -> Iterator:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 420, "height": 900})
+        context = browser.new_context(accept_downloads=True, **context_options)
         yield context.new_page()
         browser.close()
+
+
+@pytest.fixture
+def page():
+    yield from browser_page(viewport={"width": 420, "height": 900})
+
+
+@pytest.fixture
+def phone_page():
+    """A phone: small portrait screen, touch, mobile viewport rules."""
+    yield from browser_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+
+
+def read_uncommitted(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+
+
+@pytest.fixture
+def concurrent_sqlite(transactional_db) -> Iterator[None]:
+    """Let threads read the shared in-memory SQLite test database while another thread writes to it.
+
+    In shared-cache mode a reader meets a writer's table lock with an immediate "database table is
+    locked" error; read-uncommitted readers take no such locks. Other databases need nothing.
+    """
+    connection_created.connect(read_uncommitted)
+    connection.ensure_connection()
+    read_uncommitted(None, connection)
+    yield
+    connection_created.disconnect(read_uncommitted)
+
+
+@pytest.fixture
+def generation_worker(concurrent_sqlite) -> Iterator[None]:
+    """A real Celery worker thread consuming the generation queue through the test session's Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(app, queues=["generation"], perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+        yield
+
+
+class LiveASGIServer:
+    """Daphne serving the project's ASGI app (HTTP and WebSockets) from a thread of this process.
+
+    pytest-django's live_server speaks only HTTP, and a Daphne process could not see the
+    in-memory test database. Twisted's reactor cannot restart, so one server serves the session.
+    """
+
+    def __init__(self) -> None:
+        from daphne.server import Server
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from config.asgi import application
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        started = threading.Event()
+        self.server = Server(
+            ASGIStaticFilesHandler(application),
+            endpoints=[f"tcp:port={self.port}:interface=127.0.0.1"],
+            signal_handlers=False,
+            ready_callable=started.set,
+        )
+        self.thread = threading.Thread(target=self.server.run, name="daphne", daemon=True)
+        self.thread.start()
+        if not started.wait(10):
+            raise RuntimeError("Daphne did not start")
+
+    def stop(self) -> None:
+        from twisted.internet import reactor
+
+        reactor.callFromThread(reactor.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def asgi_server() -> Iterator[LiveASGIServer]:
+    server = LiveASGIServer()
+    yield server
+    server.stop()

@@ -50,12 +50,12 @@ class Post(Moderated):
     )
 
     class Meta:
-        ordering = ["-id"]
+        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["-hot_score", "-id"], condition=LISTED, name="feed_post_hot"),
-            models.Index(fields=["-id"], condition=LISTED, name="feed_post_new"),
-            models.Index(fields=["owner", "-id"], name="feed_post_owner"),
-            models.Index(fields=["remix_of", "-id"], name="feed_post_remix"),
+            models.Index(fields=["-created_at", "-id"], condition=LISTED, name="feed_post_new"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="feed_post_owner"),
+            models.Index(fields=["remix_of", "-created_at", "-id"], name="feed_post_remix"),
         ]
 
     def __str__(self) -> str:

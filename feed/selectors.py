@@ -16,7 +16,7 @@ from moderation.models import ModerationState
 
 FEED_KINDS = ("foryou", "following", "new")
 HOT_ORDER = ("-hot_score", "-id")
-NEW_ORDER = ("-id",)
+NEW_ORDER = ("-created_at", "-id")
 LINEAGE_MAX_DEPTH = 8
 LINEAGE_MAX_NODES = 200
 

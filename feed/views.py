@@ -6,6 +6,7 @@ The feed itself is drawn by static/feed/feed.js from the API; every other page w
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,10 +39,11 @@ def post_or_404(request: HttpRequest, post_id: int) -> Post:
 
 
 def keyset_page(request: HttpRequest, posts) -> tuple[list[Post], int | None]:
-    """A page of a newest-first list and the id to continue before; new posts never shift it."""
+    """A page of a newest-first list and the post to continue after; new posts never shift it."""
     before = request.GET.get("before", "")
-    if before.isdigit():
-        posts = posts.filter(id__lt=int(before))
+    last = Post.objects.filter(pk=int(before)).values("created_at", "pk").first() if before.isdigit() else None
+    if last is not None:
+        posts = posts.filter(Q(created_at__lt=last["created_at"]) | Q(created_at=last["created_at"], pk__lt=last["pk"]))
     page = list(posts[: TILE_PAGE + 1])
     return page[:TILE_PAGE], page[TILE_PAGE - 1].pk if len(page) > TILE_PAGE else None
 

@@ -33,7 +33,12 @@ def make_clip(owner, character):
 @pytest.fixture
 def make_post(owner, make_clip) -> Callable[..., Post]:
     def make(
-        user=None, *, caption: str = "", tags: list[str] | None = None, visibility: str = "public", created_at: datetime | None = None
+        user=None,
+        *,
+        caption: str = "",
+        tags: list[str] | None = None,
+        visibility: str = "public",
+        created_at: datetime | None = None,
     ) -> Post:
         post = services.create_post(
             user=user or owner, clip=make_clip(user or owner), caption=caption, tags=tags, visibility=visibility

@@ -98,7 +98,9 @@ def test_only_the_owner_edits_and_deletes(client_for, owner, other_user, post):
     url = f"/api/posts/{post.pk}/"
     assert client_for(other_user).patch(url, {"caption": "mine now"}, format="json").status_code == 403
     assert client_for().patch(url, {"caption": "mine now"}, format="json").status_code == 401
-    edited = client_for(owner).patch(url, {"caption": "Second voyage", "tags": ["ships"], "visibility": "unlisted"}, format="json")
+    edited = client_for(owner).patch(
+        url, {"caption": "Second voyage", "tags": ["ships"], "visibility": "unlisted"}, format="json"
+    )
     assert edited.status_code == 200
     assert edited.json()["caption"] == "Second voyage" and edited.json()["tags"] == ["ships"]
     assert client_for(other_user).delete(url).status_code == 403

@@ -1,18 +1,15 @@
-"""Fixtures of the clip tests: a character with a drawn face, recordings, a real worker and a live ASGI server."""
+"""Fixtures of the clip tests: a character with a drawn face, recordings, finished clips (the worker and server are in the root conftest)."""
 
 import io
 import math
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
-from django.db.backends.signals import connection_created
+from django.db import connections
 
 from characters.demo_art import DEMO_STYLES, draw_portrait
-from config.embedded import free_port
 from generation.engine import speech
 from generation.models import Clip, GenerationJob, JobStatus
 
@@ -79,37 +76,6 @@ def recording() -> Callable[..., SimpleUploadedFile]:
     return make
 
 
-def read_uncommitted(sender, connection, **kwargs) -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA read_uncommitted = 1")
-
-
-@pytest.fixture
-def concurrent_sqlite(transactional_db) -> Iterator[None]:
-    """Let threads read the shared in-memory SQLite test database while another thread writes to it.
-
-    In shared-cache mode a reader meets a writer's table lock with an immediate "database table is
-    locked" error; read-uncommitted readers take no such locks. Other databases need nothing.
-    """
-    connection_created.connect(read_uncommitted)
-    connection.ensure_connection()
-    read_uncommitted(None, connection)
-    yield
-    connection_created.disconnect(read_uncommitted)
-
-
-@pytest.fixture
-def generation_worker(concurrent_sqlite) -> Iterator[None]:
-    """A real Celery worker thread consuming the generation queue through the test session's Redis."""
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app
-
-    with start_worker(app, queues=["generation"], perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
-        yield
-
-
 def run_job_in_thread(job_id: str, task_id: str) -> str | None:
     """Run a job the way a worker thread does, closing the thread's database connection afterwards."""
     from generation import services
@@ -118,44 +84,3 @@ def run_job_in_thread(job_id: str, task_id: str) -> str | None:
         return services.run_job(job_id=job_id, task_id=task_id)
     finally:
         connections.close_all()
-
-
-class LiveASGIServer:
-    """Daphne serving the project's ASGI app (HTTP and WebSockets) from a thread of this process.
-
-    pytest-django's live_server speaks only HTTP, and a Daphne process could not see the
-    in-memory test database. Twisted's reactor cannot restart, so one server serves the session.
-    """
-
-    def __init__(self) -> None:
-        from daphne.server import Server
-        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-        from config.asgi import application
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        started = threading.Event()
-        self.server = Server(
-            ASGIStaticFilesHandler(application),
-            endpoints=[f"tcp:port={self.port}:interface=127.0.0.1"],
-            signal_handlers=False,
-            ready_callable=started.set,
-        )
-        self.thread = threading.Thread(target=self.server.run, name="daphne", daemon=True)
-        self.thread.start()
-        if not started.wait(10):
-            raise RuntimeError("Daphne did not start")
-
-    def stop(self) -> None:
-        from twisted.internet import reactor
-
-        reactor.callFromThread(reactor.stop)
-        self.thread.join(10)
-
-
-@pytest.fixture(scope="session")
-def asgi_server() -> Iterator[LiveASGIServer]:
-    server = LiveASGIServer()
-    yield server
-    server.stop()

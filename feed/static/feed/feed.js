@@ -118,7 +118,10 @@ function observe(slide) {
 function setMuted(value) {
   muted = value;
   for (const video of reel.querySelectorAll("video")) video.muted = muted;
-  for (const button of reel.querySelectorAll("[data-unmute]")) button.textContent = muted ? "🔇" : "🔊";
+  for (const button of reel.querySelectorAll("[data-unmute]")) {
+    button.setAttribute("aria-pressed", String(!muted));
+    button.setAttribute("aria-label", muted ? "Unmute" : "Mute");
+  }
 }
 
 function burst(slide) {
@@ -247,7 +250,15 @@ function keyboard(event) {
   target?.scrollIntoView({ behavior: "smooth" });
 }
 
+// The reel fills the screen below the page header, whatever height the header wraps to.
+function fitReel() {
+  const top = reel.getBoundingClientRect().top + window.scrollY;
+  document.querySelector(".feed-page").style.setProperty("--reel-height", `${Math.max(320, window.innerHeight - top - 8)}px`);
+}
+
 if (reel) {
+  fitReel();
+  window.addEventListener("resize", fitReel);
   reel.addEventListener("pointerup", onTap);
   reel.addEventListener("click", onButton);
   reel.addEventListener("keydown", keyboard);
