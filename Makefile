@@ -8,8 +8,7 @@ PORT ?= 8000
 run: setup
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py collectstatic --noinput -v 0
-	$(PYTHON) manage.py load_demo
-	exec $(PYTHON) manage.py runplatform --host $(HOST) --port $(PORT)
+	exec $(PYTHON) manage.py runplatform --load-demo --host $(HOST) --port $(PORT)
 
 test: setup-dev lint
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
@@ -18,7 +17,7 @@ test: setup-dev lint
 bench: setup-dev
 	.venv/bin/pip install -q --disable-pip-version-check --no-deps invisible-watermark==0.2.0
 	mkdir -p bench/results
-	for name in moderation_text moderation_images watermark clip lipsync; do \
+	for name in moderation_text moderation_images watermark clip lipsync feed; do \
 		$(PYTHON) bench/$$name.py > bench/results/$$name.json || exit 1; echo "bench/results/$$name.json"; done
 
 lint: setup-dev

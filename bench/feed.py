@@ -16,6 +16,7 @@ production, so Django keeps no query log while timing. The database is dropped a
 """
 
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -63,6 +64,22 @@ THROUGHPUT_RATIO_MIN = 0.5
 RANDOM_SEED = 20260101
 FEED_KINDS = ("foryou", "following", "new")
 TRIVIAL_PATH = "api/bench/trivial/"
+PERSONA = "Mira keeps the lighthouse on the northern cape and has not left it in eleven winters. " * 24
+GREETING = "Ah, a traveller. Sit, the kettle is on, and the sea has been talkative tonight. " * 5
+DIALOGUE = "{{user}}: What does the sea say?\n{{char}}: Mostly that it is tired of the wind. " * 18
+SCRIPT = "Good evening, travellers. The storm outside will not let up before morning, so pull your chairs closer. " * 3
+PROVENANCE = {
+    "ai_generated": True,
+    "c2pa_state": "Trusted",
+    "c2pa_errors": [],
+    "c2pa_payload_matches": True,
+    "signer": "Marionette development signer",
+    "generator": "Marionette/0.1.0",
+    "watermark_found": True,
+    "watermark_payload_matches": True,
+    "watermark_confidence": 0.98,
+    "watermark_frames": 250,
+}
 
 
 # --- environment ----------------------------------------------------------------------------------------
@@ -168,7 +185,8 @@ def plan_likes(rng: np.random.Generator, posts: dict[str, np.ndarray]) -> tuple[
     per_post = np.minimum(rng.poisson(expected), USERS // 2)
     post = np.repeat(np.arange(POSTS), per_post)
     user = rng.permutation(USERS)[rng.choice(USERS, len(post), p=zipf_weights(USERS, 0.6))]
-    viewer_posts = rng.choice(POSTS, VIEWER_LIKES, replace=False, p=posts["popularity"] / posts["popularity"].sum())
+    # The viewer likes recent posts, so the first pages show some of them liked.
+    viewer_posts = rng.choice(np.arange(POSTS - 20 * VIEWER_LIKES, POSTS), VIEWER_LIKES, replace=False)
     post = np.concatenate([post, viewer_posts])
     user = np.concatenate([user, np.full(VIEWER_LIKES, USERS - 1)])
     return unique_pairs(post, user, USERS)
@@ -248,18 +266,49 @@ def reset_sequences(*models: Any) -> None:
             cursor.execute(statement)
 
 
+def face_rig() -> dict[str, Any]:
+    """A stored rig as the app saves it (Rig.to_dict of the template face), about 1.3 kB of JSON."""
+    from generation.engine.rig import template_rig
+
+    return template_rig((160.0, 140.0, 190.0, 240.0), 512, 512).to_dict()
+
+
 def seed_people(rng: np.random.Generator) -> tuple[list[int], list[int], list[int]]:
     """Users (creators first, the viewer last), characters of creators, tags; returns their ids in plan order."""
     from accounts.models import User
     from characters.models import Character, Tag
 
-    users = [User(username=f"user{index:05d}", password="!", display_name=f"User {index}") for index in range(USERS)]
+    avatars = rng.random(USERS) < 0.4
+    users = [
+        User(
+            username=f"user{index:05d}",
+            password="!",
+            display_name=f"User {index}",
+            bio="I make short clips of my characters. " * 3,
+            avatar=f"avatars/bench-{index}.png" if avatars[index] else "",
+            avatar_thumbnail=f"avatars/thumbs/bench-{index}.webp" if avatars[index] else "",
+        )
+        for index in range(USERS)
+    ]
     users[-1].username = "bench_viewer"
     user_ids = [user.pk for user in User.objects.bulk_create(users, batch_size=BATCH)]
     owners = rng.choice(CREATORS, CHARACTERS, p=zipf_weights(CREATORS, 0.8))
+    rig = face_rig()
+    rigged = rng.random(CHARACTERS) < 0.7
     characters = [
         Character(
-            owner_id=user_ids[owner], slug=f"bench-character-{index:04d}", name=f"Character {index}", tagline="A bench character"
+            owner_id=user_ids[owner],
+            slug=f"bench-character-{index:04d}",
+            name=f"Character {index}",
+            tagline="A lighthouse keeper who talks to the sea",
+            # Card texts of a typical size, a few kB in all: select_related fetches them with every post.
+            persona=PERSONA,
+            greeting=GREETING,
+            example_dialogue=DIALOGUE,
+            portrait=f"portraits/bench-{index}.png",
+            portrait_thumbnail=f"portraits/thumbs/bench-{index}.webp",
+            face_rig=rig if rigged[index] else None,
+            card_data={"creator_notes": "Made for the bench.", "alternate_greetings": [GREETING[:200]] * 2},
         )
         for index, owner in enumerate(owners)
     ]
@@ -297,7 +346,7 @@ def seed_posts(
         GenerationJob(
             owner_id=owners[index],
             character_id=characters[index],
-            script="Good evening, travellers. Pull your chairs closer to the fire.",
+            script=SCRIPT,
             voice="en-us",
             status=JobStatus.SUCCEEDED,
             progress=100,
@@ -321,6 +370,7 @@ def seed_posts(
             height=512,
             fps=25.0,
             watermark_payload=f"{index:016x}",
+            provenance={**PROVENANCE, "watermark_payload": f"{index:016x}"},
         )
         for index, job in enumerate(jobs)
     ]
@@ -335,7 +385,7 @@ def seed_posts(
                 owner_id=owners[index],
                 clip_id=clips[index].pk,
                 character_id=characters[index],
-                caption=f"Bench post {index}",
+                caption=f"Bench post {index}: the sea was talkative tonight, so the keeper told it a story.",
                 visibility=str(plan["visibility"][index]),
                 moderation_state=str(plan["state"][index]),
                 remix_of_id=remix_of + 1 if remix_of >= 0 else None,
@@ -580,21 +630,50 @@ def page_query(statements: list[str]) -> str | None:
     return next((s for s in statements if 'FROM "feed_post"' in s and "LIMIT" in s), None)
 
 
-def profile_endpoint(client: Any, url: str, requests: int = 100, top: int = 25) -> list[str]:
-    """Where a feed request spends its time: the functions with the most cumulative time, per request."""
+def hotspots(client: Any, url: str, requests: int = 100, top: int = 15) -> list[str]:
+    """The functions with the most self time per request, under cProfile (which inflates Python time about 2x)."""
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):
         client.get(url)
     profiler.disable()
-    stats = pstats.Stats(profiler)
     rows = []
-    for (filename, line, function), (_, calls, _, cumulative, _) in stats.stats.items():
-        short = re.sub(r"^.*?/(site-packages|main)/", "", filename)
+    for (filename, line, function), (_, calls, self_time, _, _) in pstats.Stats(profiler).stats.items():
+        where = re.sub(r"^.*?/(site-packages|lib/python3\.\d+|main)/", "", filename)
         rows.append(
-            (cumulative, f"{cumulative * 1000 / requests:8.3f} ms  {calls / requests:7.1f} calls  {short}:{line}({function})")
+            (self_time, f"{self_time * 1000 / requests:7.3f} ms {calls / requests:7.1f} calls  {where}:{line}({function})")
         )
     return [row for _, row in sorted(rows, reverse=True)[:top]]
+
+
+def phases(kind: str, url: str, viewer: Any, repeats: int = 100) -> dict[str, float]:
+    """The view's own work for a page, phase by phase, outside the request cycle (as PostPageView.post_page does it):
+    the ORM (page query, tags prefetch, the viewer's likes, model rows), the serializer, the JSON renderer."""
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from feed import selectors
+    from feed.pagination import HottestFirst, NewestFirst
+    from feed.serializers import PostSerializer
+
+    request = Request(APIRequestFactory().get(url))
+    request.user = viewer
+    spent = {"orm_ms": 0.0, "serialize_ms": 0.0, "render_ms": 0.0}
+    for _ in range(repeats):
+        started = time.perf_counter()
+        paginator = HottestFirst() if kind == "foryou" else NewestFirst()
+        page = paginator.paginate_queryset(selectors.feed(kind=kind, viewer=viewer), request)
+        liked = selectors.liked_ids(viewer=viewer, posts=page)
+        fetched = time.perf_counter()
+        data = PostSerializer(page, many=True, context={"request": request, "liked_ids": liked}).data
+        serialized = time.perf_counter()
+        JSONRenderer().render(paginator.get_paginated_response(data).data)
+        rendered = time.perf_counter()
+        spent["orm_ms"] += fetched - started
+        spent["serialize_ms"] += serialized - fetched
+        spent["render_ms"] += rendered - serialized
+    return {name: round(seconds * 1000 / repeats, 3) for name, seconds in spent.items()}
 
 
 def measure() -> dict[str, Any]:
@@ -604,20 +683,32 @@ def measure() -> dict[str, Any]:
     from accounts.models import User
 
     settings.ROOT_URLCONF = bench_urlconf()
+    viewer = User.objects.get(username="bench_viewer")
     client = APIClient()
-    client.force_authenticate(user=User.objects.get(username="bench_viewer"))
+    client.force_authenticate(user=viewer)
     urls = feed_urls(client)
+    load_before = round(os.getloadavg()[0], 2)
     endpoints: dict[str, Any] = {}
     plans: dict[str, Any] = {}
     for name, url in urls.items():
+        gc.collect()
         timing = time_endpoint(client, name, url)
         probe, statements = probe_queries(client, name, url)
         endpoints[name] = {"url": url, **timing, **probe}
         statement = page_query(statements)
         if statement:
             plans[name] = explain(statement)
-    profile = {name: profile_endpoint(client, urls[name]) for name in ("foryou_page1", "following_deep")}
-    return {"endpoints": endpoints, "plans": plans, "profile": profile}
+        if name != "trivial":
+            split = phases(name.split("_")[0], url, viewer)
+            # What is left of a request: middleware, DRF's dispatch, pagination links and the test client.
+            split["rest_of_request_ms"] = round(timing["mean_ms"] - sum(split.values()), 3)
+            endpoints[name]["phases_mean"] = split
+    return {
+        "endpoints": endpoints,
+        "plans": plans,
+        "hotspots_foryou_page1": hotspots(client, urls["foryou_page1"]),
+        "load_average_1m_before_timing": load_before,
+    }
 
 
 def verdict(endpoints: dict[str, Any]) -> dict[str, Any]:
@@ -651,6 +742,8 @@ def environment() -> dict[str, Any]:
         "djangorestframework": rest_framework.VERSION,
         "postgresql": connection.cursor().connection.info.server_version,
         "debug": settings.DEBUG,
+        # Other work on the machine shows in the tails; the load average says how much there was.
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
 
 
@@ -672,7 +765,7 @@ def main() -> None:
             migrated = round(time.perf_counter() - migrate_started, 2)
             seeded = seed()
             measured = measure()
-            info = environment()
+            info = {**environment(), "load_average_1m_before_timing": measured["load_average_1m_before_timing"]}
         finally:
             from django.db import connections
 
@@ -694,7 +787,7 @@ def main() -> None:
                 "targets": {"p99_ms_max": P99_MS_MAX, "throughput_ratio_min": THROUGHPUT_RATIO_MIN},
                 "verdict": verdict(measured["endpoints"]),
                 "plans": measured["plans"],
-                "profile": measured["profile"],
+                "hotspots_foryou_page1": measured["hotspots_foryou_page1"],
                 "runtime_seconds": round(time.perf_counter() - started, 1),
             },
             indent=2,

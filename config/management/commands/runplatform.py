@@ -1,4 +1,4 @@
-"""Start the whole platform on one machine: embedded Redis (if needed), Daphne and a Celery worker.
+"""Start the whole platform on one machine: embedded Redis (if needed), Daphne, a Celery worker and Celery beat.
 
 Ctrl-C (SIGINT) or SIGTERM stops every process this command started.
 """
@@ -9,26 +9,34 @@ import sys
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from config.embedded import start_embedded_redis
 
 
 class Command(BaseCommand):
-    help = "Run Daphne (HTTP + WebSockets) and a Celery worker, with the embedded Redis when needed."
+    help = "Run Daphne (HTTP + WebSockets), a Celery worker and Celery beat, with the embedded Redis when needed."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--concurrency", type=int, default=1, help="Celery worker processes.")
+        parser.add_argument(
+            "--load-demo", action="store_true", help="Add the demo characters and their posts first (once Redis answers)."
+        )
 
-    def handle(self, *args, host: str, port: int, concurrency: int, **options) -> None:
+    def handle(self, *args, host: str, port: int, concurrency: int, load_demo: bool, **options) -> None:
         children: list[subprocess.Popen] = []
         redis = start_embedded_redis(settings.REDIS_URL, settings.VAR_DIR / "redis")
         if redis:
             children.append(redis)
             self.stdout.write(f"Embedded Redis on {settings.REDIS_URL}")
+        if load_demo:
+            call_command("load_demo")
+            call_command("load_demo_posts")
         children.append(self.spawn_worker(concurrency))
+        children.append(self.spawn_beat())
         children.append(
             subprocess.Popen([sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"])
         )
@@ -48,13 +56,16 @@ class Command(BaseCommand):
                 "default,generation",
                 "--concurrency",
                 str(concurrency),
-                # Beat runs inside the one worker: periodic tasks such as the feed's view flush.
-                "--beat",
-                "--schedule",
-                str(settings.VAR_DIR / "celerybeat-schedule"),
                 "--loglevel",
                 "INFO",
             ]
+        )
+
+    def spawn_beat(self) -> subprocess.Popen:
+        """The scheduler of periodic tasks, such as the feed's view flush; its own process, so Ctrl-C stops it too."""
+        schedule = settings.VAR_DIR / "celerybeat-schedule"
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "beat", "--schedule", str(schedule), "--loglevel", "INFO"]
         )
 
     def supervise(self, children: list[subprocess.Popen]) -> None:
