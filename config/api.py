@@ -41,7 +41,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, QuotaExceeded):
         return Response({"detail": str(exc), "code": "quota_exceeded"}, status=status.HTTP_429_TOO_MANY_REQUESTS)
     if isinstance(exc, PostUnavailable):
-        return Response({"detail": str(exc), "code": "post_unavailable"}, status=status.HTTP_410_GONE)
+        return Response({"detail": " ".join(exc.messages), "code": "post_unavailable"}, status=status.HTTP_410_GONE)
     if isinstance(exc, ValidationError):
         return Response(validation_payload(exc), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -15,8 +15,10 @@ class PostForm(forms.Form):
     )
     visibility = forms.ChoiceField(choices=PostVisibility.choices, initial=PostVisibility.PUBLIC, widget=forms.RadioSelect)
 
-    def tag_list(self) -> list[str]:
-        return self.cleaned_data["tags"].split(",")
+    def post_fields(self) -> dict:
+        """The service's keyword arguments: caption, the tags as a list, visibility."""
+        data = self.cleaned_data
+        return {"caption": data["caption"], "tags": data["tags"].split(","), "visibility": data["visibility"]}
 
 
 class CommentForm(forms.Form):

@@ -22,8 +22,11 @@ from moderation.models import ModerationState, ReportReason
 from storable import text_problem
 
 
-class PostUnavailable(Exception):
-    """The post was deleted or taken down, so it can no longer be liked, commented on or remixed."""
+class PostUnavailable(ValidationError):
+    """The post was deleted or taken down, so it can no longer be liked, commented on or remixed.
+
+    A ValidationError, so that every form that shows refusals shows this one; the API answers 410.
+    """
 
 
 # --- counters and the hot score --------------------------------------------------------------------

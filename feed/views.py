@@ -21,14 +21,13 @@ from feed.forms import CommentForm, PostForm
 from feed.http import viewer_key
 from feed.models import Post
 from generation import selectors as generation_selectors
-from generation import services as generation
-from generation.engine import speech
-from generation.forms import ClipForm
+from generation.models import GenerationJob
+from generation.views import clip_maker
 from moderation.services import ContentBlocked, QuotaExceeded
 
 TILE_PAGE = 24
 FEED_TITLES = {"foryou": "For you", "following": "Following", "new": "New"}
-REFUSALS = (ValidationError, ContentBlocked, QuotaExceeded, PermissionDenied, services.PostUnavailable)
+REFUSALS = (ValidationError, ContentBlocked, QuotaExceeded, PermissionDenied)
 
 
 def post_or_404(request: HttpRequest, post_id: int) -> Post:
@@ -96,13 +95,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
     form = PostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            post = services.create_post(
-                user=request.user,
-                clip=clip,
-                caption=form.cleaned_data["caption"],
-                tags=form.tag_list(),
-                visibility=form.cleaned_data["visibility"],
-            )
+            post = services.create_post(user=request.user, clip=clip, **form.post_fields())
         except REFUSALS as exc:
             add_service_error(form, exc)
         else:
@@ -121,13 +114,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     form = PostForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_post(
-                post=post,
-                actor=request.user,
-                caption=form.cleaned_data["caption"],
-                tags=form.tag_list(),
-                visibility=form.cleaned_data["visibility"],
-            )
+            services.update_post(post=post, actor=request.user, **form.post_fields())
         except REFUSALS as exc:
             add_service_error(form, exc)
         else:
@@ -201,42 +188,25 @@ def report_item(request: HttpRequest, post_id: int, comment_id: int | None = Non
 
 @login_required
 def post_remix(request: HttpRequest, post_id: int) -> HttpResponse:
-    """The clip maker, prefilled with the post's recipe."""
+    """The clip maker, prefilled with the post's recipe; the job it starts remembers its source."""
     source = post_or_404(request, post_id)
     if not source.is_live or source.character is None:
         messages.error(request, f"This post can't be remixed: {source.tombstone_reason.lower() or 'its character is gone.'}")
         return redirect(source)
     recipe = selectors.remix_recipe(source)
-    character = source.character
-    form = ClipForm(request.POST or None, request.FILES or None, initial={"script": recipe["script"], "voice": recipe["voice"]})
-    refusal = None
-    try:
-        generation.check_can_make_clip(user=request.user, character=character)
-    except REFUSALS as exc:
-        refusal = " ".join(getattr(exc, "messages", [str(exc)]))
-    if request.method == "POST" and refusal is None and form.is_valid():
-        try:
-            job = services.request_remix(
-                user=request.user,
-                source=source,
-                script=form.cleaned_data["script"],
-                voice=form.cleaned_data["voice"],
-                audio_file=form.cleaned_data["audio"],
-            )
-        except REFUSALS as exc:
-            add_service_error(form, exc, field="script" if isinstance(exc, ContentBlocked) else None)
-        else:
-            return redirect(job)
-    context = {
-        "character": character,
-        "form": form,
-        "refusal": refusal,
-        "voices": generation_selectors.voice_catalogue(),
-        "selected_voice": form["voice"].value(),
-        "max_script_chars": speech.MAX_SCRIPT_CHARS,
-        "remix_of": source,
-    }
-    return render(request, "generation/clip_form.html", context)
+
+    def submit(data: dict) -> GenerationJob:
+        return services.request_remix(
+            user=request.user, source=source, script=data["script"], voice=data["voice"], audio_file=data["audio"]
+        )
+
+    return clip_maker(
+        request,
+        source.character,
+        submit=submit,
+        initial={"script": recipe["script"], "voice": recipe["voice"]},
+        extra_context={"remix_of": source},
+    )
 
 
 def post_lineage(request: HttpRequest, post_id: int) -> HttpResponse:

@@ -1,5 +1,7 @@
 """Clip pages: make a clip of a character, follow its job live, watch the result, list your clips."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
 from characters import selectors as character_selectors
+from characters.models import Character
 from generation import selectors, services
 from generation.engine import speech
 from generation.engine.pipeline import STAGES
@@ -19,6 +22,7 @@ from moderation.services import ContentBlocked, QuotaExceeded
 
 PAGE_SIZE = 24
 REFUSAL_FIELDS = {ContentBlocked: "script"}
+REFUSALS = (ValidationError, ContentBlocked, QuotaExceeded, PermissionDenied)
 
 
 def owned_job_or_404(request: HttpRequest, job_id: str) -> GenerationJob:
@@ -28,29 +32,29 @@ def owned_job_or_404(request: HttpRequest, job_id: str) -> GenerationJob:
     return job
 
 
-@login_required
-def clip_create(request: HttpRequest, slug: str) -> HttpResponse:
-    character = character_selectors.character_for_viewer(slug=slug, viewer=request.user)
-    if character is None:
-        raise Http404("No character with that name is visible to you.")
-    form = ClipForm(
-        request.POST or None, request.FILES or None, initial={"voice": services.resolve_voice(voice="", character=character)}
-    )
+def clip_maker(
+    request: HttpRequest,
+    character: Character,
+    *,
+    submit: Callable[[dict], GenerationJob],
+    initial: dict | None = None,
+    extra_context: dict | None = None,
+) -> HttpResponse:
+    """The clip form of a character: shows why it can't be used, or submits valid input and opens the new job.
+
+    `submit` turns the form's cleaned data into a job; remixes pass their own, which records the source.
+    """
+    initial = {"voice": services.resolve_voice(voice="", character=character), **(initial or {})}
+    form = ClipForm(request.POST or None, request.FILES or None, initial=initial)
     refusal = None
     try:
         services.check_can_make_clip(user=request.user, character=character)
-    except ValidationError as exc:
+    except ValidationError as exc:  # PermissionDenied goes on to a 403 page
         refusal = " ".join(exc.messages)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
-            job = services.request_clip(
-                user=request.user,
-                character=character,
-                text=form.cleaned_data["script"],
-                audio_file=form.cleaned_data["audio"],
-                voice=form.cleaned_data["voice"],
-            )
-        except (ValidationError, ContentBlocked, QuotaExceeded, PermissionDenied) as exc:
+            job = submit(form.cleaned_data)
+        except REFUSALS as exc:
             add_service_error(form, exc, field=REFUSAL_FIELDS.get(type(exc)))
         else:
             return redirect(job)
@@ -61,8 +65,23 @@ def clip_create(request: HttpRequest, slug: str) -> HttpResponse:
         "voices": selectors.voice_catalogue(),
         "selected_voice": form["voice"].value(),
         "max_script_chars": speech.MAX_SCRIPT_CHARS,
+        **(extra_context or {}),
     }
     return render(request, "generation/clip_form.html", context)
+
+
+@login_required
+def clip_create(request: HttpRequest, slug: str) -> HttpResponse:
+    character = character_selectors.character_for_viewer(slug=slug, viewer=request.user)
+    if character is None:
+        raise Http404("No character with that name is visible to you.")
+
+    def submit(data: dict) -> GenerationJob:
+        return services.request_clip(
+            user=request.user, character=character, text=data["script"], audio_file=data["audio"], voice=data["voice"]
+        )
+
+    return clip_maker(request, character, submit=submit)
 
 
 @login_required
