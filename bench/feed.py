@@ -12,8 +12,8 @@ same middleware and authentication as a real request, no network), as a user who
 For you, Following and New are timed on their first page and on a page ten cursors deep, next to a
 view that only returns {"ok": true}. Per endpoint: latency percentiles, sequential requests per second,
 SQL queries per request, PostgreSQL's EXPLAIN ANALYZE of the page query, the view's time split into ORM,
-serializer and JSON renderer, and the garbage collector's full collections during the timing (with, for two
-feeds, the same timing after gc.freeze()); plus the profiler's hottest functions for For you. DEBUG is off, as in
+serializer and JSON renderer, and the garbage collector's full collections during the timing (with the
+collector settled as the ASGI app does at start-up, config/heap.py); plus the profiler's hottest functions for For you. DEBUG is off, as in
 production, so Django keeps no query log while timing. The database is dropped at the end. Nothing else
 should run on the machine: the load average is reported, since the p99 shows every other process.
 """
@@ -624,17 +624,6 @@ def time_endpoint(client: Any, name: str, url: str) -> dict[str, Any]:
     }
 
 
-def with_frozen_heap(client: Any, name: str, url: str) -> dict[str, Any]:
-    """The same timing with everything alive now moved out of the collector's sight (gc.freeze), as a server
-    could do once after loading the app: shows how much of the tail is full collections over the imported modules."""
-    gc.collect()
-    gc.freeze()
-    try:
-        return time_endpoint(client, name, url)
-    finally:
-        gc.unfreeze()
-
-
 def probe_queries(client: Any, name: str, url: str) -> tuple[dict[str, Any], list[str]]:
     """One request with the queries captured (this forces Django's debug cursor, so it is kept out of the timing)."""
     from django.db import connection
@@ -673,7 +662,7 @@ def explain(statement: str) -> dict[str, Any]:
 
 
 def page_query(statements: list[str]) -> str | None:
-    return next((s for s in statements if 'FROM "feed_post"' in s and "LIMIT" in s), None)
+    return next((s for s in statements if "feed_post" in s and "LIMIT" in s), None)
 
 
 def hotspots(client: Any, url: str, requests: int = 100, top: int = 15) -> list[str]:
@@ -700,14 +689,14 @@ def hotspots(client: Any, url: str, requests: int = 100, top: int = 15) -> list[
 
 def phases(kind: str, url: str, viewer: Any, repeats: int = 30) -> dict[str, float]:
     """The view's own work for a page, phase by phase, outside the request cycle (as PostPageView.post_page does it):
-    the ORM (page query, tags prefetch, the viewer's likes, model rows), the serializer, the JSON renderer. Medians,
+    the ORM (page query with the viewer's likes, tags prefetch, model rows), the serializer, the JSON renderer. Medians,
     so a collector pause in one repeat does not move them."""
     from rest_framework.renderers import JSONRenderer
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
 
     from feed import selectors
-    from feed.pagination import HottestFirst, NewestFirst
+    from feed.pagination import HottestFirst, NewestFirst, NewestFirstByKey
     from feed.serializers import PostSerializer
 
     request = Request(APIRequestFactory().get(url))
@@ -715,11 +704,16 @@ def phases(kind: str, url: str, viewer: Any, repeats: int = 30) -> dict[str, flo
     spent: dict[str, list[float]] = {"orm_ms": [], "serialize_ms": [], "render_ms": []}
     for _ in range(repeats):
         started = time.perf_counter()
-        paginator = HottestFirst() if kind == "foryou" else NewestFirst()
-        page = paginator.paginate_queryset(selectors.feed(kind=kind, viewer=viewer), request)
-        liked = selectors.liked_ids(viewer=viewer, posts=page)
+        if kind == "following":
+            paginator = NewestFirstByKey()
+            page = paginator.paginate(
+                request, lambda before, size: selectors.following_page(viewer=viewer, before=before, size=size)
+            )
+        else:
+            paginator = HottestFirst() if kind == "foryou" else NewestFirst()
+            page = paginator.paginate_queryset(selectors.feed(kind=kind, viewer=viewer), request)
         fetched = time.perf_counter()
-        data = PostSerializer(page, many=True, context={"request": request, "liked_ids": liked}).data
+        data = PostSerializer(page, many=True, context={"request": request}).data
         serialized = time.perf_counter()
         JSONRenderer().render(paginator.get_paginated_response(data).data)
         rendered = time.perf_counter()
@@ -734,6 +728,7 @@ def measure() -> dict[str, Any]:
     from rest_framework.test import APIClient
 
     from accounts.models import User
+    from config import heap
 
     settings.ROOT_URLCONF = bench_urlconf()
     viewer = User.objects.get(username="bench_viewer")
@@ -741,6 +736,8 @@ def measure() -> dict[str, Any]:
     client.force_authenticate(user=viewer)
     urls = feed_urls(client)
     load_before = round(os.getloadavg()[0], 2)
+    # What config/asgi.py does once the app is loaded.
+    heap.settle()
     endpoints: dict[str, Any] = {}
     plans: dict[str, Any] = {}
     for name, url in urls.items():
@@ -758,7 +755,6 @@ def measure() -> dict[str, Any]:
             endpoints[name]["phases_median"] = split
     return {
         "endpoints": endpoints,
-        "with_gc_freeze": {name: with_frozen_heap(client, name, urls[name]) for name in ("foryou_page1", "new_page1")},
         "plans": plans,
         "hotspots_foryou_page1": hotspots(client, urls["foryou_page1"]),
         "load_average_1m_before_timing": load_before,
@@ -843,7 +839,6 @@ def main() -> None:
                 "endpoints": measured["endpoints"],
                 "targets": {"p99_ms_max": P99_MS_MAX, "throughput_ratio_min": THROUGHPUT_RATIO_MIN},
                 "verdict": verdict(measured["endpoints"]),
-                "with_gc_freeze": measured["with_gc_freeze"],
                 "plans": measured["plans"],
                 "hotspots_foryou_page1": measured["hotspots_foryou_page1"],
                 "runtime_seconds": round(time.perf_counter() - started, 1),

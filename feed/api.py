@@ -17,7 +17,7 @@ from characters.serializers import DetailSerializer, ReportSerializer
 from feed import selectors, services
 from feed.http import viewer_key
 from feed.models import Comment, Post
-from feed.pagination import HottestFirst, NewestFirst, OldestFirst
+from feed.pagination import HottestFirst, NewestFirst, NewestFirstByKey, OldestFirst
 from feed.serializers import (
     CommentCreateSerializer,
     CommentSerializer,
@@ -69,9 +69,7 @@ class PostPageView(GenericAPIView):
 
     def post_page(self, posts) -> Response:
         page = self.paginate_queryset(posts)
-        liked = selectors.liked_ids(viewer=self.request.user, posts=page)
-        data = PostSerializer(page, many=True, context={"request": self.request, "liked_ids": liked}).data
-        return self.get_paginated_response(data)
+        return self.get_paginated_response(PostSerializer(page, many=True, context={"request": self.request}).data)
 
 
 class FeedView(PostPageView):
@@ -81,11 +79,20 @@ class FeedView(PostPageView):
         kind = request.query_params.get("kind", "foryou")
         if kind not in selectors.FEED_KINDS:
             raise ValidationError({"kind": f"Choose one of {', '.join(selectors.FEED_KINDS)}."})
-        if kind == "following" and not request.user.is_authenticated:
-            raise NotAuthenticated("Log in to see the creators you follow.")
+        if kind == "following":
+            return self.following(request)
         if kind == "foryou":
             self.pagination_class = HottestFirst
         return self.post_page(selectors.feed(kind=kind, viewer=request.user))
+
+    def following(self, request: Request) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("Log in to see the creators you follow.")
+        paginator = NewestFirstByKey()
+        page = paginator.paginate(
+            request, lambda before, size: selectors.following_page(viewer=request.user, before=before, size=size)
+        )
+        return paginator.get_paginated_response(PostSerializer(page, many=True, context={"request": request}).data)
 
 
 class PostListView(PostPageView):
@@ -101,7 +108,7 @@ class PostListView(PostPageView):
         if request.query_params.get("owner"):
             posts = selectors.creator_posts(creator=creator_or_404(request.query_params["owner"]), viewer=request.user)
         elif request.query_params.get("tag"):
-            posts = selectors.tagged_posts(tag=request.query_params["tag"])
+            posts = selectors.tagged_posts(tag=request.query_params["tag"], viewer=request.user)
         else:
             posts = selectors.feed(kind="new", viewer=request.user)
         return self.post_page(posts)
@@ -129,9 +136,7 @@ class PostDetailView(GenericAPIView):
     serializer_class = PostSerializer
 
     def respond(self, post: Post) -> Response:
-        post = post_or_404(self.request, post.pk)
-        liked = selectors.liked_ids(viewer=self.request.user, posts=[post])
-        return Response(PostSerializer(post, context={"request": self.request, "liked_ids": liked}).data)
+        return Response(PostSerializer(post_or_404(self.request, post.pk), context={"request": self.request}).data)
 
     @extend_schema(parameters=[POST_ID], responses={200: PostSerializer, 404: DetailSerializer})
     def get(self, request: Request, post_id: str) -> Response:

@@ -1,8 +1,20 @@
 """Cursor pagination of the feeds: a page's position is a key, not an offset, so new posts never shift it."""
 
-from rest_framework.pagination import CursorPagination
+import base64
+import binascii
+from collections.abc import Callable
+from datetime import datetime
 
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import BasePagination, CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from feed.models import Post
 from feed.selectors import HOT_ORDER, NEW_ORDER
+
+INVALID_CURSOR = "Invalid cursor"
 
 
 class NewestFirst(CursorPagination):
@@ -20,3 +32,46 @@ class HottestFirst(NewestFirst):
 
 class OldestFirst(NewestFirst):
     ordering = ("id",)
+
+
+class NewestFirstByKey(BasePagination):
+    """Newest-first pages for lists a selector fetches itself (Following): the cursor is the last post's
+    (created_at, id), so the selector can push it down into its own query. Same links as the others."""
+
+    page_size = NewestFirst.page_size
+    max_page_size = NewestFirst.max_page_size
+    cursor_query_param = "cursor"
+
+    def paginate(self, request: Request, fetch: Callable[[tuple[datetime, int] | None, int], list[Post]]) -> list[Post]:
+        self.request = request
+        size = self.size(request)
+        posts = fetch(self.decode(request.query_params.get(self.cursor_query_param)), size + 1)
+        self.last = posts[size - 1] if len(posts) > size else None
+        return posts[:size]
+
+    def size(self, request: Request) -> int:
+        try:
+            return max(1, min(int(request.query_params["page_size"]), self.max_page_size))
+        except (KeyError, ValueError):
+            return self.page_size
+
+    def decode(self, cursor: str | None) -> tuple[datetime, int] | None:
+        if not cursor:
+            return None
+        try:
+            created_at, pk = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii").split("|")
+            return datetime.fromisoformat(created_at), int(pk)
+        except (ValueError, UnicodeError, binascii.Error):
+            raise NotFound(INVALID_CURSOR) from None
+
+    def encode(self, post: Post) -> str:
+        return base64.urlsafe_b64encode(f"{post.created_at.isoformat()}|{post.pk}".encode("ascii")).decode("ascii")
+
+    def get_paginated_response(self, data: list) -> Response:
+        following = None
+        if self.last is not None:
+            following = replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, self.encode(self.last))
+        return Response({"next": following, "previous": None, "results": data})
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return NewestFirst().get_paginated_response_schema(schema)

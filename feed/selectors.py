@@ -5,9 +5,11 @@ alongside, so a page costs the same few queries whatever its size.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from feed.models import LISTED, LIVE, Comment, Follow, Like, Post, PostVisibility, RemixRequest
@@ -21,8 +23,23 @@ LINEAGE_MAX_DEPTH = 8
 LINEAGE_MAX_NODES = 200
 
 
-def with_related(posts: QuerySet[Post]) -> QuerySet[Post]:
-    return posts.select_related("owner", "character", "clip", "remix_of").prefetch_related("tags")
+# The columns pages and the API read; the related rows' large fields (card texts, face rigs,
+# provenance, password hashes) stay in the database.
+POST_COLUMNS = (
+    *("id", "owner", "clip", "character", "remix_of", "caption", "visibility", "created_at", "deleted_at"),
+    *("like_count", "comment_count", "remix_count", "view_count", "hot_score", "moderation_state", "moderation_reason"),
+    *("owner__username", "owner__display_name", "owner__avatar_thumbnail", "character__slug", "character__name"),
+    *("clip__video", "clip__poster", "clip__duration", "clip__width", "clip__height", "clip__job"),
+    *("remix_of__owner", "remix_of__clip", "remix_of__deleted_at", "remix_of__moderation_state"),
+)
+
+
+def with_related(posts: QuerySet[Post], viewer: User | None = None) -> QuerySet[Post]:
+    """A page's posts with what is shown next to them, and whether the viewer liked each, in two queries."""
+    posts = posts.select_related("owner", "character", "clip", "remix_of").only(*POST_COLUMNS).prefetch_related("tags")
+    if viewer is not None and viewer.is_authenticated:
+        posts = posts.annotate(liked=Exists(Like.objects.filter(user=viewer, post=OuterRef("pk"))))
+    return posts
 
 
 def followed_ids(viewer: User) -> QuerySet:
@@ -47,47 +64,72 @@ def post_for_viewer(*, post_id: Any, viewer: User) -> Post | None:
         pk = int(post_id)
     except (TypeError, ValueError):
         return None
-    return with_related(viewable_posts(viewer=viewer)).filter(pk=pk).first()
+    return with_related(viewable_posts(viewer=viewer), viewer).filter(pk=pk).first()
+
+
+FOLLOWED = LIVE & Q(visibility__in=(PostVisibility.PUBLIC, PostVisibility.FOLLOWERS))
 
 
 def feed(*, kind: str, viewer: User) -> QuerySet[Post]:
-    """For you by hot score, New by time over every listed post; Following by time over followed creators."""
-    if kind == "following":
-        posts = Post.objects.filter(
-            LIVE,
-            owner__in=followed_ids(viewer),
-            visibility__in=(PostVisibility.PUBLIC, PostVisibility.FOLLOWERS),
-        )
-        return with_related(posts).order_by(*NEW_ORDER)
-    posts = with_related(Post.objects.filter(LISTED))
+    """For you by hot score and New by time, over every listed post; both are scans of a partial index."""
+    posts = with_related(Post.objects.filter(LISTED), viewer)
     return posts.order_by(*(HOT_ORDER if kind == "foryou" else NEW_ORDER))
 
 
-def tagged_posts(*, tag: str) -> QuerySet[Post]:
-    return with_related(Post.objects.filter(LISTED, tags__name=tag.strip().lower())).order_by(*NEW_ORDER)
+def following_page(*, viewer: User, before: tuple[datetime, int] | None, size: int) -> list[Post]:
+    """The newest posts of the creators the viewer follows, older than `before` (a post's time and id).
+
+    Ordering every followed creator's posts by time reads all of them first (tens of thousands for
+    someone following busy creators). On PostgreSQL each creator contributes only its newest `size`
+    posts, read from the (owner, created_at, id) index, so a page costs followees × size index
+    entries at most. SQLite has no LATERAL join and holds one machine's worth of posts: it sorts.
+    """
+    if connection.vendor == "postgresql":
+        ids = newest_followed_ids(viewer=viewer, before=before, size=size)
+        posts = {post.pk: post for post in with_related(Post.objects.filter(pk__in=ids), viewer)}
+        return [posts[pk] for pk in ids if pk in posts]
+    posts = Post.objects.filter(FOLLOWED, owner__in=followed_ids(viewer))
+    if before is not None:
+        posts = posts.filter(Q(created_at__lt=before[0]) | Q(created_at=before[0], pk__lt=before[1]))
+    return list(with_related(posts, viewer).order_by(*NEW_ORDER)[:size])
+
+
+def newest_followed_ids(*, viewer: User, before: tuple[datetime, int] | None, size: int) -> list[int]:
+    after_cursor = "AND (p.created_at, p.id) < (%s, %s)" if before is not None else ""
+    statement = f"""
+        SELECT newest.id FROM {Follow._meta.db_table} follow
+        CROSS JOIN LATERAL (
+            SELECT p.id, p.created_at FROM {Post._meta.db_table} p
+            WHERE p.owner_id = follow.followee_id AND p.deleted_at IS NULL AND p.moderation_state = %s
+              AND p.visibility IN (%s, %s) {after_cursor}
+            ORDER BY p.created_at DESC, p.id DESC LIMIT %s
+        ) newest
+        WHERE follow.follower_id = %s
+        ORDER BY newest.created_at DESC, newest.id DESC LIMIT %s"""
+    parameters = [ModerationState.VISIBLE, PostVisibility.PUBLIC, PostVisibility.FOLLOWERS, *(before or ()), size]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*parameters, viewer.pk, size])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def tagged_posts(*, tag: str, viewer: User | None = None) -> QuerySet[Post]:
+    return with_related(Post.objects.filter(LISTED, tags__name=tag.strip().lower()), viewer).order_by(*NEW_ORDER)
 
 
 def creator_posts(*, creator: User, viewer: User) -> QuerySet[Post]:
     """A profile's posts: public ones, followers-only ones for followers, everything live for the creator."""
     posts = Post.objects.filter(owner=creator, deleted_at=None)
     if viewer.is_authenticated and viewer.pk == creator.pk:
-        return with_related(posts).order_by(*NEW_ORDER)
+        return with_related(posts, viewer).order_by(*NEW_ORDER)
     visibilities = [PostVisibility.PUBLIC]
     if viewer.is_authenticated and Follow.objects.filter(follower=viewer, followee=creator).exists():
         visibilities.append(PostVisibility.FOLLOWERS)
     posts = posts.filter(moderation_state=ModerationState.VISIBLE, visibility__in=visibilities)
-    return with_related(posts).order_by(*NEW_ORDER)
+    return with_related(posts, viewer).order_by(*NEW_ORDER)
 
 
 def remixes_of(*, post: Post, viewer: User) -> QuerySet[Post]:
-    return with_related(viewable_posts(viewer=viewer).filter(remix_of=post, deleted_at=None)).order_by(*NEW_ORDER)
-
-
-def liked_ids(*, viewer: User, posts: list[Post]) -> set[int]:
-    """Which of these posts the viewer liked: one query for a whole page."""
-    if not viewer.is_authenticated or not posts:
-        return set()
-    return set(Like.objects.filter(user=viewer, post__in=[post.pk for post in posts]).values_list("post_id", flat=True))
+    return with_related(viewable_posts(viewer=viewer).filter(remix_of=post, deleted_at=None), viewer).order_by(*NEW_ORDER)
 
 
 def is_following(*, viewer: User, creator: User) -> bool:

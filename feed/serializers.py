@@ -71,7 +71,7 @@ class PostSerializer(serializers.ModelSerializer):
         return True
 
     def get_liked(self, post: Post) -> bool:
-        return post.pk in self.context.get("liked_ids", ())
+        return getattr(post, "liked", False)  # annotated by the selectors for signed-in viewers
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_moderation(self, post: Post) -> dict | None:

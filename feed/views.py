@@ -66,7 +66,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
         services.record_view(post=post, viewer=viewer_key(request))
     context = {
         "post": post,
-        "liked": post.pk in selectors.liked_ids(viewer=request.user, posts=[post]),
+        "liked": getattr(post, "liked", False),
         "comments": selectors.comments_on(post=post, viewer=request.user),
         "comment_form": CommentForm(),
         "report_form": ReportForm(),

@@ -75,12 +75,13 @@ def test_for_you_ranks_by_engagement_and_age(client_for, make_user, make_post):
     assert quiet_new.hot_score > stale.hot_score
 
 
-@pytest.mark.parametrize("kind", ["foryou", "new"])
-def test_cursor_pages_stay_stable_while_posts_arrive(client_for, make_post, kind):
+@pytest.mark.parametrize("kind", ["foryou", "following", "new"])
+def test_cursor_pages_stay_stable_while_posts_arrive(client_for, owner, other_user, make_post, kind):
     now = timezone.now()
     for n in range(7):
         make_post(caption=f"old {n}", created_at=now - timedelta(hours=n))
-    client = client_for()
+    services.follow(follower=other_user, followee=owner)
+    client = client_for(other_user)
     first = client.get(f"/api/feed/?kind={kind}&page_size=3").json()
     for n in range(4):
         make_post(caption=f"new {n}")  # newer and hotter: they rank above the cursor
@@ -92,6 +93,13 @@ def test_cursor_pages_stay_stable_while_posts_arrive(client_for, make_post, kind
         next_url = page["next"]
     assert sorted(seen) == sorted(f"old {n}" for n in range(7))
     assert len(seen) == len(set(seen))
+    if kind != "foryou":
+        assert seen == [f"old {n}" for n in range(7)]
+
+
+def test_a_bad_cursor_is_a_404_not_a_500(client_for, other_user):
+    for kind in ("foryou", "following", "new"):
+        assert client_for(other_user).get(f"/api/feed/?kind={kind}&cursor=%%%garbage").status_code == 404
 
 
 @pytest.mark.parametrize("kind", ["foryou", "following", "new"])
@@ -103,6 +111,7 @@ def test_a_feed_page_costs_the_same_queries_whatever_its_size(
     services.follow(follower=other_user, followee=owner)
     client = client_for(other_user)
     for size in (2, 30):
-        with django_assert_max_num_queries(3):  # the posts with their relations, their tags, the viewer's likes
+        # The posts with their relations and the viewer's likes, their tags, and for Following the page's ids.
+        with django_assert_max_num_queries(3):
             response = client.get(f"/api/feed/?kind={kind}&page_size={size}")
         assert len(response.json()["results"]) == size
