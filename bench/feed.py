@@ -105,14 +105,20 @@ def configure_environment(database_url: str, redis_url: str) -> None:
 def admin_connection(database_url: str) -> psycopg.Connection:
     """A connection to the server's maintenance database, with the bench database's credentials."""
     parsed = urlparse(database_url)
-    return psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    )
+    try:
+        return psycopg.connect(
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            dbname="postgres",
+            autocommit=True,
+        )
+    except psycopg.OperationalError as error:
+        raise SystemExit(
+            f"bench/feed.py needs PostgreSQL with a role that may create databases ({parsed.username}@"
+            f"{parsed.hostname}:{parsed.port or 5432}); .ci/run shows how to start one. {error}"
+        ) from None
 
 
 def database_name(database_url: str) -> str:
