@@ -18,7 +18,7 @@ def test_a_reported_post_is_taken_down_from_the_review_queue(client, client_for,
     case = Case.objects.get(is_open=True)
     client.force_login(moderator)
     page = client.get(f"/admin/moderation/case/{case.pk}/change/").content.decode()
-    assert "Maiden voyage" in page and "Captain Nova" in page and post.clip.poster.url in page
+    assert "Maiden voyage" in page and "Captain Nova" in page and post.clip.poster.name in page
     response = client.post(
         f"/admin/moderation/case/{case.pk}/decide/", {"decision": "take_down", "note": "Uses a song without rights"}
     )
