@@ -62,14 +62,19 @@ def check_live(post: Post) -> None:
 # --- posts --------------------------------------------------------------------------------------------
 
 
-def check_caption(caption: str) -> str:
-    caption = caption.strip()
-    if len(caption) > CAPTION_MAX:
-        raise ValidationError({"caption": f"The caption has {len(caption):,} characters; the limit is {CAPTION_MAX}."})
-    problem = text_problem(caption)
+def checked_text(value: str, *, field: str, noun: str, limit: int) -> str:
+    """Trimmed text within its limit that can be stored; errors name the field."""
+    value = value.strip()
+    if len(value) > limit:
+        raise ValidationError({field: f"The {noun} has {len(value):,} characters; the limit is {limit:,}."})
+    problem = text_problem(value)
     if problem:
-        raise ValidationError({"caption": f"The caption {problem}."})
-    return caption
+        raise ValidationError({field: f"The {noun} {problem}."})
+    return value
+
+
+def check_caption(caption: str) -> str:
+    return checked_text(caption, field="caption", noun="caption", limit=CAPTION_MAX)
 
 
 def check_can_post(*, user: User, clip: Clip) -> None:
@@ -219,15 +224,9 @@ def unfollow(*, follower: User, followee: User) -> bool:
 
 
 def check_comment_text(text: str) -> str:
-    text = text.strip()
-    if not text:
+    if not text.strip():
         raise ValidationError({"text": "Write something first."})
-    if len(text) > COMMENT_MAX:
-        raise ValidationError({"text": f"The comment has {len(text):,} characters; the limit is {COMMENT_MAX:,}."})
-    problem = text_problem(text)
-    if problem:
-        raise ValidationError({"text": f"The comment {problem}."})
-    return text
+    return checked_text(text, field="text", noun="comment", limit=COMMENT_MAX)
 
 
 def reply_parent(post: Post, parent_id: int | None) -> Comment | None:
