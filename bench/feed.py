@@ -514,7 +514,7 @@ def seed() -> dict[str, Any]:
         "max_likes_on_a_post": int(counters["like"].max()),
         "median_likes_per_post": float(np.median(counters["like"])),
         "viewer_follows": viewer.following.count(),
-        "viewer_following_feed_posts": selectors.feed(kind="following", viewer=viewer).count(),
+        "viewer_following_feed_posts": selectors.followed_posts(viewer).count(),
         "seconds": {
             "plan": round(planned - started, 2),
             "users_characters_jobs_clips_posts": round(posts_written - planned, 2),
@@ -694,15 +694,14 @@ def hotspots(client: Any, url: str, requests: int = 100, top: int = 15) -> list[
 
 
 def phases(kind: str, url: str, viewer: Any, repeats: int = 30) -> dict[str, float]:
-    """The view's own work for a page, phase by phase, outside the request cycle (as PostPageView.post_page does it):
-    the ORM (page query with the viewer's likes, tags prefetch, model rows), the serializer, the JSON renderer. Medians,
-    so a collector pause in one repeat does not move them."""
+    """The view's own work for a page, phase by phase, outside the request cycle (through FeedView's own feed_page):
+    the ORM (page query with the viewer's likes, tags prefetch, model rows), the serializer, the JSON renderer.
+    Medians, so a collector pause in one repeat does not move them."""
     from rest_framework.renderers import JSONRenderer
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
 
-    from feed import selectors
-    from feed.pagination import HottestFirst, NewestFirst, NewestFirstByKey
+    from feed.api import feed_page
     from feed.serializers import PostSerializer
 
     request = Request(APIRequestFactory().get(url))
@@ -710,14 +709,7 @@ def phases(kind: str, url: str, viewer: Any, repeats: int = 30) -> dict[str, flo
     spent: dict[str, list[float]] = {"orm_ms": [], "serialize_ms": [], "render_ms": []}
     for _ in range(repeats):
         started = time.perf_counter()
-        if kind == "following":
-            paginator = NewestFirstByKey()
-            page = paginator.paginate(
-                request, lambda before, size: selectors.following_page(viewer=viewer, before=before, size=size)
-            )
-        else:
-            paginator = HottestFirst() if kind == "foryou" else NewestFirst()
-            page = paginator.paginate_queryset(selectors.feed(kind=kind, viewer=viewer), request)
+        paginator, page = feed_page(request, kind)
         fetched = time.perf_counter()
         data = PostSerializer(page, many=True, context={"request": request}).data
         serialized = time.perf_counter()

@@ -1,21 +1,22 @@
 """Feed endpoints: the three feeds, posts, likes, views, comments, remixes, lineage, follows and reports."""
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import BasePagination
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from accounts.selectors import active_users
 from characters.serializers import DetailSerializer, ReportSerializer
 from feed import selectors, services
-from feed.http import viewer_key
+from feed.http import REPORTED, comment_or_404, creator_or_404, post_or_404, viewer_key
 from feed.models import Comment, Post
 from feed.pagination import HottestFirst, NewestFirst, NewestFirstByKey, OldestFirst
 from feed.serializers import (
@@ -32,33 +33,12 @@ from feed.serializers import (
 )
 from generation import selectors as generation_selectors
 from generation.serializers import JobSerializer
+from moderation import services as moderation
 
 POST_ID = OpenApiParameter("post_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 COMMENT_ID = OpenApiParameter("comment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 USERNAME = OpenApiParameter("username", OpenApiTypes.STR, OpenApiParameter.PATH)
 KIND = OpenApiParameter("kind", OpenApiTypes.STR, enum=selectors.FEED_KINDS, description="Which feed; For you by default.")
-REPORTED = "Thank you. A moderator will review it."
-
-
-def post_or_404(request: Request, post_id: str) -> Post:
-    post = selectors.post_for_viewer(post_id=post_id, viewer=request.user)
-    if post is None:
-        raise Http404("No such post, or it is not visible to you.")
-    return post
-
-
-def comment_or_404(request: Request, comment_id: str) -> Comment:
-    comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=request.user)
-    if comment is None:
-        raise Http404("No such comment.")
-    return comment
-
-
-def creator_or_404(username: str) -> User:
-    creator = active_users().filter(username=username).first()
-    if creator is None:
-        raise Http404("No such creator.")
-    return creator
 
 
 class PostPageView(GenericAPIView):
@@ -72,6 +52,16 @@ class PostPageView(GenericAPIView):
         return self.get_paginated_response(PostSerializer(page, many=True, context={"request": self.request}).data)
 
 
+def feed_page(request: Request, kind: str) -> tuple[BasePagination, list[Post]]:
+    """One page of a feed, and the paginator that links the next one."""
+    if kind == "following":
+        paginator = NewestFirstByKey()
+        fetch = partial(selectors.following_page, viewer=request.user)
+        return paginator, paginator.paginate(request, lambda before, size: fetch(before=before, size=size))
+    paginator = HottestFirst() if kind == "foryou" else NewestFirst()
+    return paginator, paginator.paginate_queryset(selectors.feed(kind=kind, viewer=request.user), request)
+
+
 class FeedView(PostPageView):
     @extend_schema(parameters=[KIND], responses={200: PostSerializer(many=True), 400: DetailSerializer})
     def get(self, request: Request) -> Response:
@@ -79,19 +69,9 @@ class FeedView(PostPageView):
         kind = request.query_params.get("kind", "foryou")
         if kind not in selectors.FEED_KINDS:
             raise ValidationError({"kind": f"Choose one of {', '.join(selectors.FEED_KINDS)}."})
-        if kind == "following":
-            return self.following(request)
-        if kind == "foryou":
-            self.pagination_class = HottestFirst
-        return self.post_page(selectors.feed(kind=kind, viewer=request.user))
-
-    def following(self, request: Request) -> Response:
-        if not request.user.is_authenticated:
+        if kind == "following" and not request.user.is_authenticated:
             raise NotAuthenticated("Log in to see the creators you follow.")
-        paginator = NewestFirstByKey()
-        page = paginator.paginate(
-            request, lambda before, size: selectors.following_page(viewer=request.user, before=before, size=size)
-        )
+        paginator, page = feed_page(request, kind)
         return paginator.get_paginated_response(PostSerializer(page, many=True, context={"request": request}).data)
 
 
@@ -235,7 +215,7 @@ class ReportView(GenericAPIView):
     def report(self, request: Request, item: Post | Comment) -> Response:
         serializer = ReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.report(item=item, reporter=request.user, **serializer.validated_data)
+        moderation.report(item=item, reporter=request.user, **serializer.validated_data)
         return Response({"detail": REPORTED}, status=status.HTTP_201_CREATED)
 
 

@@ -66,7 +66,7 @@ class Post(Moderated):
 
     @property
     def is_live(self) -> bool:
-        return self.deleted_at is None and self.moderation_state == ModerationState.VISIBLE and self.clip_id is not None
+        return not self.tombstone_reason
 
     @property
     def tombstone_reason(self) -> str:

@@ -14,8 +14,6 @@ from rest_framework.utils.urls import replace_query_param
 from feed.models import Post
 from feed.selectors import HOT_ORDER, NEW_ORDER
 
-INVALID_CURSOR = "Invalid cursor"
-
 
 class NewestFirst(CursorPagination):
     ordering = NEW_ORDER
@@ -38,22 +36,14 @@ class NewestFirstByKey(BasePagination):
     """Newest-first pages for lists a selector fetches itself (Following): the cursor is the last post's
     (created_at, id), so the selector can push it down into its own query. Same links as the others."""
 
-    page_size = NewestFirst.page_size
-    max_page_size = NewestFirst.max_page_size
-    cursor_query_param = "cursor"
+    cursor_query_param = NewestFirst.cursor_query_param
 
     def paginate(self, request: Request, fetch: Callable[[tuple[datetime, int] | None, int], list[Post]]) -> list[Post]:
         self.request = request
-        size = self.size(request)
+        size = NewestFirst().get_page_size(request)  # the same page_size rules as the other feeds
         posts = fetch(self.decode(request.query_params.get(self.cursor_query_param)), size + 1)
         self.last = posts[size - 1] if len(posts) > size else None
         return posts[:size]
-
-    def size(self, request: Request) -> int:
-        try:
-            return max(1, min(int(request.query_params["page_size"]), self.max_page_size))
-        except (KeyError, ValueError):
-            return self.page_size
 
     def decode(self, cursor: str | None) -> tuple[datetime, int] | None:
         if not cursor:
@@ -62,7 +52,7 @@ class NewestFirstByKey(BasePagination):
             created_at, pk = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii").split("|")
             return datetime.fromisoformat(created_at), int(pk)
         except (ValueError, UnicodeError, binascii.Error):
-            raise NotFound(INVALID_CURSOR) from None
+            raise NotFound(NewestFirst.invalid_cursor_message) from None
 
     def encode(self, post: Post) -> str:
         return base64.urlsafe_b64encode(f"{post.created_at.isoformat()}|{post.pk}".encode("ascii")).decode("ascii")

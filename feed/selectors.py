@@ -70,10 +70,20 @@ def post_for_viewer(*, post_id: Any, viewer: User) -> Post | None:
 FOLLOWED = LIVE & Q(visibility__in=(PostVisibility.PUBLIC, PostVisibility.FOLLOWERS))
 
 
+def older_than(created_at: datetime, pk: int) -> Q:
+    """Posts after this one in newest-first order: the keyset condition of every time-ordered page."""
+    return Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+
+
 def feed(*, kind: str, viewer: User) -> QuerySet[Post]:
     """For you by hot score and New by time, over every listed post; both are scans of a partial index."""
     posts = with_related(Post.objects.filter(LISTED), viewer)
     return posts.order_by(*(HOT_ORDER if kind == "foryou" else NEW_ORDER))
+
+
+def followed_posts(viewer: User) -> QuerySet[Post]:
+    """Every live post of the creators the viewer follows that followers may see."""
+    return Post.objects.filter(FOLLOWED, owner__in=followed_ids(viewer))
 
 
 def following_page(*, viewer: User, before: tuple[datetime, int] | None, size: int) -> list[Post]:
@@ -88,9 +98,9 @@ def following_page(*, viewer: User, before: tuple[datetime, int] | None, size: i
         ids = newest_followed_ids(viewer=viewer, before=before, size=size)
         posts = {post.pk: post for post in with_related(Post.objects.filter(pk__in=ids), viewer)}
         return [posts[pk] for pk in ids if pk in posts]
-    posts = Post.objects.filter(FOLLOWED, owner__in=followed_ids(viewer))
+    posts = followed_posts(viewer)
     if before is not None:
-        posts = posts.filter(Q(created_at__lt=before[0]) | Q(created_at=before[0], pk__lt=before[1]))
+        posts = posts.filter(older_than(*before))
     return list(with_related(posts, viewer).order_by(*NEW_ORDER)[:size])
 
 
@@ -122,7 +132,7 @@ def creator_posts(*, creator: User, viewer: User) -> QuerySet[Post]:
     if viewer.is_authenticated and viewer.pk == creator.pk:
         return with_related(posts, viewer).order_by(*NEW_ORDER)
     visibilities = [PostVisibility.PUBLIC]
-    if viewer.is_authenticated and Follow.objects.filter(follower=viewer, followee=creator).exists():
+    if is_following(viewer=viewer, creator=creator):
         visibilities.append(PostVisibility.FOLLOWERS)
     posts = posts.filter(moderation_state=ModerationState.VISIBLE, visibility__in=visibilities)
     return with_related(posts, viewer).order_by(*NEW_ORDER)
@@ -180,13 +190,9 @@ def remix_source_of(clip: Clip) -> Post | None:
 
 
 def remix_recipe(post: Post) -> dict[str, str]:
-    """What "Remix" starts from: the post's character, script and voice."""
+    """What "Remix" starts from besides the post's character: its script and voice."""
     job = post.clip.job if post.clip else None
-    return {
-        "character": post.character.slug if post.character else "",
-        "script": job.script if job else "",
-        "voice": job.voice if job else "",
-    }
+    return {"script": job.script if job else "", "voice": job.voice if job else ""}
 
 
 # --- lineage --------------------------------------------------------------------------------------------

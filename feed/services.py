@@ -18,7 +18,7 @@ from feed.models import CAPTION_MAX, COMMENT_MAX, Comment, Follow, Like, Post, R
 from generation import services as generation
 from generation.models import Clip, GenerationJob
 from moderation import services as moderation
-from moderation.models import ModerationState, ReportReason
+from moderation.models import ModerationState
 from storable import text_problem
 
 
@@ -144,7 +144,10 @@ def update_post(
         post.caption = check_caption(caption)
     new_tags = normalize_tags(tags) if tags is not None else None
     screening = moderation.screen(
-        text_fields={"caption": post.caption, "tags": ", ".join(new_tags or [tag.name for tag in post.tags.all()])}
+        text_fields={
+            "caption": post.caption,
+            "tags": ", ".join(new_tags if new_tags is not None else [tag.name for tag in post.tags.all()]),
+        }
     )
     if visibility is not None:
         post.visibility = visibility
@@ -270,10 +273,6 @@ def delete_comment(*, comment: Comment, actor: User) -> None:
     post_id = comment.post_id
     comment.delete()
     recount_comments(post_id)
-
-
-def report(*, item: Post | Comment, reporter: User, reason: str = ReportReason.OTHER, details: str = "") -> None:
-    moderation.report(item=item, reporter=reporter, reason=reason, details=details)
 
 
 # --- remixes ------------------------------------------------------------------------------------------

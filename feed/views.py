@@ -6,23 +6,22 @@ The feed itself is drawn by static/feed/feed.js from the API; every other page w
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_service_error
-from accounts.selectors import active_users
 from characters import selectors as character_selectors
 from characters.forms import ReportForm
 from feed import selectors, services
 from feed.forms import CommentForm, PostForm
-from feed.http import viewer_key
+from feed.http import REPORTED, comment_or_404, creator_or_404, post_or_404, viewer_key
 from feed.models import Post
 from generation import selectors as generation_selectors
 from generation.models import GenerationJob
 from generation.views import clip_maker
+from moderation import services as moderation
 from moderation.services import ContentBlocked, QuotaExceeded
 
 TILE_PAGE = 24
@@ -30,19 +29,12 @@ FEED_TITLES = {"foryou": "For you", "following": "Following", "new": "New"}
 REFUSALS = (ValidationError, ContentBlocked, QuotaExceeded, PermissionDenied)
 
 
-def post_or_404(request: HttpRequest, post_id: int) -> Post:
-    post = selectors.post_for_viewer(post_id=post_id, viewer=request.user)
-    if post is None:
-        raise Http404("No such post, or it is not visible to you.")
-    return post
-
-
 def keyset_page(request: HttpRequest, posts) -> tuple[list[Post], int | None]:
     """A page of a newest-first list and the post to continue after; new posts never shift it."""
     before = request.GET.get("before", "")
     last = Post.objects.filter(pk=int(before)).values("created_at", "pk").first() if before.isdigit() else None
     if last is not None:
-        posts = posts.filter(Q(created_at__lt=last["created_at"]) | Q(created_at=last["created_at"], pk__lt=last["pk"]))
+        posts = posts.filter(selectors.older_than(last["created_at"], last["pk"]))
     page = list(posts[: TILE_PAGE + 1])
     return page[:TILE_PAGE], page[TILE_PAGE - 1].pk if len(page) > TILE_PAGE else None
 
@@ -158,9 +150,7 @@ def comment_add(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = selectors.comment_for_viewer(comment_id=comment_id, viewer=request.user)
-    if comment is None:
-        raise Http404("No such comment.")
+    comment = comment_or_404(request, comment_id)
     services.delete_comment(comment=comment, actor=request.user)
     messages.success(request, "Comment deleted.")
     return redirect(f"{comment.post.get_absolute_url()}#comments")
@@ -170,19 +160,17 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
 @require_POST
 def report_item(request: HttpRequest, post_id: int, comment_id: int | None = None) -> HttpResponse:
     post = post_or_404(request, post_id)
-    item = post if comment_id is None else selectors.comment_for_viewer(comment_id=comment_id, viewer=request.user)
-    if item is None:
-        raise Http404("No such comment.")
+    item = post if comment_id is None else comment_or_404(request, comment_id)
     form = ReportForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a reason for the report.")
     else:
         try:
-            services.report(item=item, reporter=request.user, **form.cleaned_data)
+            moderation.report(item=item, reporter=request.user, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "Thank you. A moderator will review it.")
+            messages.success(request, REPORTED)
     return redirect(post)
 
 
@@ -221,7 +209,7 @@ def tag_page(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def creator_profile(request: HttpRequest, username: str) -> HttpResponse:
-    creator = get_object_or_404(active_users(), username=username)
+    creator = creator_or_404(username)
     posts, before = keyset_page(request, selectors.creator_posts(creator=creator, viewer=request.user))
     characters = character_selectors.search_characters(viewer=request.user, owner=creator)[:TILE_PAGE]
     context = {
@@ -239,7 +227,7 @@ def creator_profile(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 @require_POST
 def follow_toggle(request: HttpRequest, username: str) -> HttpResponse:
-    creator = get_object_or_404(active_users(), username=username)
+    creator = creator_or_404(username)
     try:
         if request.POST.get("follow") == "1":
             services.follow(follower=request.user, followee=creator)
