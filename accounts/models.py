@@ -5,7 +5,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 
-from accounts.validators import validate_storable_text
+from common.validators import validate_storable_text
 
 DISPLAY_NAME_MAX = 60
 BIO_MAX = 1000

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from accounts.media import storing_image
 from accounts.models import User
+from common.media import storing_image
 from imaging import sanitize_image
 
 AVATAR_FIELDS = ("avatar", "avatar_thumbnail")

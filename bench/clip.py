@@ -26,7 +26,7 @@ SCRIPT = (
     "Good evening, travellers. The storm outside will not let up before morning, so pull your chairs "
     "closer to the fire. I have a story about a lighthouse keeper who spoke to the sea, and the sea answered."
 )
-PORTRAIT = ROOT / "moderation/data/images/drawn/demo_mira.png"
+PORTRAIT = ROOT / "evals/data/portraits/drawn/demo_mira.png"
 TARGET_REAL_TIME_FACTOR = 0.5
 
 
@@ -35,15 +35,15 @@ def measure(voice_id: str) -> dict:
     import numpy as np
     from PIL import Image
 
-    from generation.engine.encode import encode_clip
-    from generation.engine.pipeline import ClipRequest, make_clip
-    from generation.engine.render import still_frame
-    from moderation import provenance, watermark
+    from engine.encode import encode_clip
+    from engine.pipeline import ClipRequest, make_clip
+    from engine.render import still_frame
+    from provenance import manifest, watermark
 
     image = np.asarray(Image.open(PORTRAIT).convert("RGB"))
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        identity = provenance.dev_identity(Path(tmp) / "c2pa")
+        identity = manifest.dev_identity(Path(tmp) / "c2pa")
         for attempt in range(2):
             workdir = Path(tmp) / f"run{attempt}"
             workdir.mkdir()
@@ -77,7 +77,7 @@ def measure(voice_id: str) -> dict:
 
 
 def main() -> None:
-    from generation.engine import speech
+    from engine import speech
 
     if len(sys.argv) == 3 and sys.argv[1] == "--voice":
         print(json.dumps(measure(sys.argv[2])))

@@ -280,7 +280,7 @@ def reset_sequences(*models: Any) -> None:
 
 def face_rig() -> dict[str, Any]:
     """A stored rig as the app saves it (Rig.to_dict of the template face), about 1.3 kB of JSON."""
-    from generation.engine.rig import template_rig
+    from engine.rig import template_rig
 
     return template_rig((160.0, 140.0, 190.0, 240.0), 512, 512).to_dict()
 

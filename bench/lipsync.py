@@ -28,12 +28,12 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generation.engine import speech  # noqa: E402
-from generation.engine.features import audio_features  # noqa: E402
-from generation.engine.pipeline import ClipRequest, make_clip  # noqa: E402
-from generation.engine.render import THROAT_COLOUR, fit_image  # noqa: E402
-from generation.engine.rig import detect_rig  # noqa: E402
-from moderation import provenance  # noqa: E402
+from engine import speech  # noqa: E402
+from engine.features import audio_features  # noqa: E402
+from engine.pipeline import ClipRequest, make_clip  # noqa: E402
+from engine.render import THROAT_COLOUR, fit_image  # noqa: E402
+from engine.rig import detect_rig  # noqa: E402
+from provenance import manifest  # noqa: E402
 
 SCRIPTS = (
     "Hello there! My name is Mira. I paint the sky every morning, before anyone wakes up.",
@@ -118,7 +118,7 @@ def count_blinks(openness: np.ndarray) -> int:
 
 
 def measure_case(portrait: str, voice_id: str, script: str, *, uploaded: bool, workdir: Path, identity) -> dict:
-    image = np.asarray(Image.open(ROOT / "moderation/data/images/drawn" / portrait).convert("RGB"))
+    image = np.asarray(Image.open(ROOT / "evals/data/portraits/drawn" / portrait).convert("RGB"))
     if uploaded:
         recording = workdir / "recording.wav"
         speech.synthesize(script, voice_id).write_wav(recording)
@@ -158,7 +158,7 @@ def main() -> None:
     voices = list(dict.fromkeys([speech.DEFAULT_VOICE, piper, espeak[0], espeak[len(espeak) // 2]]))
     cases = []
     with tempfile.TemporaryDirectory() as tmp:
-        identity = provenance.dev_identity(Path(tmp) / "c2pa")
+        identity = manifest.dev_identity(Path(tmp) / "c2pa")
         for index, script in enumerate(SCRIPTS):
             for voice_id in voices:
                 portrait = PORTRAITS[(index + len(cases)) % len(PORTRAITS)]

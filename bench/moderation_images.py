@@ -1,7 +1,7 @@
-"""Measure the portrait photo check and the likeness matcher on moderation/data/images/.
+"""Measure the portrait photo check and the likeness matcher on evals/data/portraits/.
 
     python bench/moderation_images.py              # evaluate; prints JSON
-    python bench/moderation_images.py --fit        # refit moderation/data/images_model.json
+    python -m training.portrait_model        # refit moderation/images/portrait_model.json
     python bench/moderation_images.py --build-set  # regenerate the evaluation set and its README table
     python bench/moderation_images.py --likeness-dir DIR   # also: distances between PERSON_*.jpg files in DIR
 
@@ -27,11 +27,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from moderation import images  # noqa: E402
-from moderation.images_evalset import EVAL_DIR, SOURCE_PHOTOS, Sample, build, load_samples  # noqa: E402
-from moderation.images_faces import detect_faces  # noqa: E402
-from moderation.images_features import image_features  # noqa: E402
-from moderation.images_io import load_upload  # noqa: E402
+from evals.portraits import EVAL_DIR, SOURCE_PHOTOS, Sample, build, load_samples  # noqa: E402
+from moderation.images import portrait as images  # noqa: E402
+from moderation.images.faces import detect_faces  # noqa: E402
+from moderation.images.features import image_features  # noqa: E402
+from moderation.images.upload import load_upload  # noqa: E402
 
 # Every feature with the direction in which it may push towards "photograph": the fit is
 # constrained to these signs so that each contribution reads the way its phrase says (an
@@ -117,8 +117,8 @@ def fit(out: Path = images.MODEL_PATH) -> dict:
     y = np.array([sample.label == "photo" for sample in samples])
     params = fit_logistic(x, y)
     params["about"] = (
-        "Logistic regression of moderation/images.py, fitted by `python bench/moderation_images.py --fit` "
-        f"on {int(y.sum())} photographs and {int((~y).sum())} drawings of moderation/data/images/ (C={REGULARIZATION_C}, "
+        "Logistic regression of moderation/images/portrait.py, fitted by `python -m training.portrait_model` "
+        f"on {int(y.sum())} photographs and {int((~y).sum())} drawings of evals/data/portraits/ (C={REGULARIZATION_C}, "
         "coefficient signs constrained to the directions in bench/moderation_images.py MODEL_FEATURES)."
     )
     out.write_text(json.dumps(params, indent=1) + "\n")
@@ -211,7 +211,7 @@ def exif_effect(sample: Sample) -> dict:
 
 def likeness_distances(samples: list[Sample]) -> dict:
     """Embedding distances between augmentations of one person and between different people."""
-    from moderation.likeness import face_embeddings
+    from moderation.images.likeness import face_embeddings
 
     embeddings = {}
     for sample in samples:
@@ -224,7 +224,7 @@ def likeness_distances(samples: list[Sample]) -> dict:
 
 def likeness_dir(directory: Path) -> dict:
     """Distances between real different photos: files named PERSON_anything.jpg/png in a directory."""
-    from moderation.likeness import face_embeddings
+    from moderation.images.likeness import face_embeddings
 
     embeddings = {}
     for path in sorted(directory.iterdir()):
@@ -320,7 +320,7 @@ def evaluate(likeness_directory: Path | None = None) -> dict:
 
 
 def write_readme_table(samples: list[Sample]) -> None:
-    """Refresh the per-file table between the markers of moderation/data/images/README.md."""
+    """Refresh the per-file table between the markers of evals/data/portraits/README.md."""
     readme = EVAL_DIR / "README.md"
     start, end = "<!-- files:start -->", "<!-- files:end -->"
     lines = ["| file | label | expected | source | licence | transform |", "| --- | --- | --- | --- | --- | --- |"]
@@ -333,7 +333,7 @@ def write_readme_table(samples: list[Sample]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fit", action="store_true", help="refit and write moderation/data/images_model.json")
+    parser.add_argument("--fit", action="store_true", help="refit and write moderation/images/portrait_model.json")
     parser.add_argument("--build-set", action="store_true", help="regenerate the evaluation set and README table")
     parser.add_argument("--likeness-dir", type=Path, help="extra photos named PERSON_*.jpg for same/different-person distances")
     args = parser.parse_args()

@@ -17,11 +17,11 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from moderation import text_models  # noqa: E402
-from moderation.text import CATEGORIES, classify  # noqa: E402
+from moderation.text import encoders  # noqa: E402
+from moderation.text.classify import CATEGORIES, classify  # noqa: E402
 
-EVAL_PATH = ROOT / "moderation" / "data" / "text_eval.jsonl"
-HELDOUT_PATH = ROOT / "moderation" / "data" / "text_heldout.jsonl"
+EVAL_PATH = ROOT / "evals" / "data" / "text_eval.jsonl"
+HELDOUT_PATH = ROOT / "evals" / "data" / "text_heldout.jsonl"
 WARM_UP_LINES = [
     "Warm-up line about a quiet afternoon in the park.",
     "The captain ordered the crew to raise the sails.",
@@ -101,7 +101,7 @@ def baseline(rows: list[dict]) -> dict:
 
 def count_encoder_calls() -> list[int]:
     """Wrap the encoder so the bench can report how many lines needed the embedding."""
-    encoder = text_models.sentence_encoder()
+    encoder = encoders.sentence_encoder()
     calls = [0]
     original = encoder.encode
 
@@ -117,7 +117,7 @@ def main() -> None:
     """Measure and print."""
     torch.set_num_threads(1)
     start = time.perf_counter()
-    text_models.warm_up()
+    encoders.warm_up()
     load_seconds = time.perf_counter() - start
     for line in WARM_UP_LINES:
         classify(line)

@@ -28,8 +28,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moderation import watermark  # noqa: E402
-from moderation.watermark_samples import (  # noqa: E402
+from evals.watermark_samples import (  # noqa: E402
     crop_borders,
     downscale,
     h264_roundtrip,
@@ -40,6 +39,7 @@ from moderation.watermark_samples import (  # noqa: E402
     portrait_names,
     psnr,
 )
+from provenance import watermark  # noqa: E402
 
 FRAMES = 25
 SIZE = 512

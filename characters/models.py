@@ -5,8 +5,8 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 
-from accounts.validators import validate_storable_json, validate_storable_text
 from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH
+from common.validators import validate_storable_json, validate_storable_text
 from moderation.models import Moderated, ModerationState
 
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import User
 from characters.cards import CardFields, write_card
 from characters.models import Character, Tag, Visibility
-from generation.engine.rig import HANDLE_HELP, Rig, RigError
+from engine.rig import HANDLE_HELP, Rig, RigError
 from moderation.models import ModerationState
 
 CARD_CONTENT_TYPES = {"json": "application/json", "png": "image/png", "charx": "application/zip"}

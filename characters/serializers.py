@@ -8,7 +8,7 @@ from accounts.serializers import UserSummarySerializer
 from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from characters.models import Character, Visibility
 from characters.selectors import FaceRigDisplay
-from generation.engine.rig import HANDLE_SIZES
+from engine.rig import HANDLE_SIZES
 from moderation import selectors as moderation_selectors
 from moderation.models import ReportReason
 

@@ -11,7 +11,6 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from PIL import Image
 
-from accounts.media import delete_on_commit, stored_names, storing_image
 from accounts.models import User
 from characters.cards import (
     MAX_EXTENSIONS_BYTES,
@@ -24,7 +23,8 @@ from characters.cards import (
     read_card,
 )
 from characters.models import Character, Tag, Visibility
-from generation.engine.rig import Rig, RigError, detect_rig
+from common.media import delete_on_commit, stored_names, storing_image
+from engine.rig import Rig, RigError, detect_rig
 from imaging import ImageRejected, SanitizedImage, sanitize_image
 from moderation import services as moderation
 from storable import json_problem, text_problem

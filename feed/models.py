@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from accounts.validators import validate_storable_text
+from common.validators import validate_storable_text
 from moderation.models import Moderated, ModerationState
 
 CAPTION_MAX = 500

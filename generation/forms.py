@@ -2,7 +2,7 @@
 
 from django import forms
 
-from generation.engine import speech
+from engine import speech
 from generation.services import AUDIO_SUFFIXES
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from generation.engine import speech
+from engine import speech
 from generation.models import Clip, GenerationJob, JobStatus
 
 STAGE_LABELS = {

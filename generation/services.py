@@ -35,17 +35,17 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 from PIL import Image
 
-from accounts.media import delete_on_commit, stored_names
 from accounts.models import User
 from characters.models import Character, Visibility
+from common.media import delete_on_commit, stored_names
+from engine import speech
+from engine.pipeline import Cancelled, ClipRequest, ClipResult, make_clip
+from engine.rig import Rig, RigError
 from generation import selectors
-from generation.engine import speech
-from generation.engine.pipeline import Cancelled, ClipRequest, ClipResult, make_clip
-from generation.engine.rig import Rig, RigError
 from generation.models import ACTIVE_STATUSES, Clip, GenerationJob, JobStatus
-from moderation import provenance, watermark
 from moderation import services as moderation
 from moderation.models import ModerationState
+from provenance import manifest, watermark
 from storable import text_problem
 
 logger = logging.getLogger(__name__)
@@ -490,7 +490,7 @@ def decoded_frames(path: Path, limit: int) -> Iterator[np.ndarray]:
         reader.close()
 
 
-def signer_name(identity: provenance.SigningIdentity) -> str:
+def signer_name(identity: manifest.SigningIdentity) -> str:
     """Who signs the manifests: the organization (or common name) of the signing certificate."""
     subject = x509.load_pem_x509_certificates(identity.chain_pem)[0].subject
     for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME):
@@ -507,7 +507,7 @@ def check_outputs(video_name: str, payload: bytes, workdir: Path) -> dict[str, A
         shutil.copyfileobj(stored, copy)
     detection = watermark.detect(list(decoded_frames(local, CHECK_FRAMES)))
     identity = moderation.signing_identity()
-    report = provenance.verify(local, trust_root_pem=identity.root_pem)
+    report = manifest.verify(local, trust_root_pem=identity.root_pem)
     summary = {
         "ai_generated": report.ai_generated,
         "c2pa_state": report.state,

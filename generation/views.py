@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from accounts.forms import add_service_error
 from characters import selectors as character_selectors
 from characters.models import Character
+from engine import speech
+from engine.pipeline import STAGES
 from generation import selectors, services
-from generation.engine import speech
-from generation.engine.pipeline import STAGES
 from generation.forms import ClipForm
 from generation.models import GenerationJob
 from moderation.services import ContentBlocked, QuotaExceeded

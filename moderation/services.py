@@ -14,7 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from imaging import sanitize_image
-from moderation import images, likeness, provenance, selectors, text
+from moderation import selectors
+from moderation.images import likeness
+from moderation.images import portrait as portrait_check
 from moderation.models import (
     APPEALABLE_STATES,
     Appeal,
@@ -29,6 +31,8 @@ from moderation.models import (
     Trigger,
     UsageCounter,
 )
+from moderation.text import classify as text_check
+from provenance import manifest
 
 SYSTEM = "system"
 DECISION_STATES = {
@@ -68,7 +72,7 @@ class Screening:
 
 def screen_text(screening: Screening, fields: dict[str, str]) -> None:
     """Block refuses the save; review holds the item for a moderator."""
-    verdict = text.classify_fields({name: value for name, value in fields.items() if value})
+    verdict = text_check.classify_fields({name: value for name, value in fields.items() if value})
     screening.text_verdict = verdict.to_dict()
     if verdict.decision == "block":
         categories = ", ".join(verdict.categories)
@@ -82,7 +86,7 @@ def screen_text(screening: Screening, fields: dict[str, str]) -> None:
 
 def screen_portrait(screening: Screening, portrait: bytes, *, attested_own_likeness: bool) -> None:
     """Real-person photos are refused unless attested; attested photos and protected likenesses wait for review."""
-    verdict = images.check_portrait(portrait, attested_own_likeness=attested_own_likeness)
+    verdict = portrait_check.check_portrait(portrait, attested_own_likeness=attested_own_likeness)
     screening.image_verdict = verdict.to_dict()
     if verdict.decision == "block":
         raise ContentBlocked(
@@ -251,12 +255,12 @@ def add_reference_photo(*, person: ProtectedPerson, image: bytes, actor) -> Refe
     return photo
 
 
-def signing_identity() -> provenance.SigningIdentity:
+def signing_identity() -> manifest.SigningIdentity:
     """The operator's C2PA certificate when configured, else the development chain (made once under var/)."""
     if settings.C2PA_CERT_CHAIN:
         root = Path(settings.C2PA_TRUST_ROOT) if settings.C2PA_TRUST_ROOT else None
-        return provenance.operator_identity(Path(settings.C2PA_CERT_CHAIN), Path(settings.C2PA_PRIVATE_KEY), root)
-    return provenance.dev_identity(settings.C2PA_DEV_DIR)
+        return manifest.operator_identity(Path(settings.C2PA_CERT_CHAIN), Path(settings.C2PA_PRIVATE_KEY), root)
+    return manifest.dev_identity(settings.C2PA_DEV_DIR)
 
 
 def consume_quota(*, user, action: str, limit: int, today: date | None = None) -> int:

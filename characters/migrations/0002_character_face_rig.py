@@ -8,7 +8,7 @@ def detect_existing_rigs(apps, schema_editor):
     import numpy as np
     from PIL import Image
 
-    from generation.engine.rig import RigError, detect_rig
+    from engine.rig import RigError, detect_rig
 
     Character = apps.get_model("characters", "Character")
     for character in Character.objects.exclude(portrait="").iterator():

@@ -28,14 +28,13 @@ from characters.cards import (
 )
 from characters.cards import png as pngmod
 
-FIXTURES = Path("/work/shared/fixtures/cards")
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cards"
 SERAPHINA = FIXTURES / "default_Seraphina.png"
 FLUX = FIXTURES / "default_FluxTheCat.png"
 COMBOS = [("v2", "json"), ("v2", "png"), ("v3", "json"), ("v3", "png"), ("v3", "charx")]
 V3_ONLY = ("nickname", "source", "group_only_greetings", "creator_notes_multilingual")
 MAPPED_ATTRS = ("name", "tagline", "persona", "greeting", "example_dialogue", "tags", "voice", "visibility", "platform")
 ICON_I = {"type": "icon", "uri": "embeded://i.png", "name": "main", "ext": "png"}
-needs_fixtures = pytest.mark.skipif(not SERAPHINA.exists(), reason="shared fixtures missing")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -156,7 +155,6 @@ def export(fields: CardFields, spec: str, container: str, **kw: object) -> bytes
 # --------------------------------------------------------------------------- fixtures
 
 
-@needs_fixtures
 @pytest.mark.parametrize("path, name", [(SERAPHINA, "Seraphina"), (FLUX, "Flux the Cat")])
 def test_fixture_imports(path: Path, name: str) -> None:
     data = path.read_bytes()
@@ -170,7 +168,6 @@ def test_fixture_imports(path: Path, name: str) -> None:
     assert card.fields.card_data["creator_notes"].startswith("ST Default Bot contest winner")
 
 
-@needs_fixtures
 def test_seraphina_details() -> None:
     fields = read_card(SERAPHINA.read_bytes()).fields
     assert fields.extensions == {"talkativeness": "0.5", "fav": False, "world": "Eldoria"}
@@ -179,7 +176,6 @@ def test_seraphina_details() -> None:
     assert "\r\n" in fields.persona  # text kept exactly, line endings included
 
 
-@needs_fixtures
 @pytest.mark.parametrize("spec, container", COMBOS)
 @pytest.mark.parametrize("path", [SERAPHINA, FLUX], ids=["seraphina", "flux"])
 def test_fixture_round_trip(path: Path, spec: str, container: str) -> None:
@@ -541,7 +537,6 @@ def test_png_errors(make, fragment: str) -> None:
     assert fragment in str(excinfo.value)
 
 
-@needs_fixtures
 def test_truncated_fixture() -> None:
     data = SERAPHINA.read_bytes()
     with pytest.raises(CardError, match="truncated"):

@@ -14,7 +14,7 @@ from characters.models import Character, Visibility
 
 pytestmark = pytest.mark.django_db
 
-SHARED_CARDS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "cards"
+CARDS = Path(__file__).resolve().parent / "fixtures" / "cards"
 
 
 def import_file(client, content: bytes, name: str = "card.bin"):
@@ -25,7 +25,7 @@ def import_file(client, content: bytes, name: str = "card.bin"):
     ("filename", "name"), [("default_Seraphina.png", "Seraphina"), ("default_FluxTheCat.png", "Flux the Cat")]
 )
 def test_real_world_cards_import(filename, name, client_for, owner):
-    response = import_file(client_for(owner), (SHARED_CARDS / filename).read_bytes(), filename)
+    response = import_file(client_for(owner), (CARDS / filename).read_bytes(), filename)
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["name"] == name
@@ -39,7 +39,7 @@ def test_real_world_cards_import(filename, name, client_for, owner):
 
 def test_seraphina_round_trips_her_lorebook_and_extensions(client_for, owner):
     client = client_for(owner)
-    original_png = (SHARED_CARDS / "default_Seraphina.png").read_bytes()
+    original_png = (CARDS / "default_Seraphina.png").read_bytes()
     slug = import_file(client, original_png).json()["slug"]
     original = json.loads(base64.b64decode(Image.open(io.BytesIO(original_png)).text["chara"]))["data"]
     for spec, container in [("v2", "png"), ("v3", "png"), ("v2", "json"), ("v3", "json"), ("v3", "charx")]:

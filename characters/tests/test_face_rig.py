@@ -16,15 +16,14 @@ from PIL import Image
 from characters import selectors, services
 from characters.cards import CardFields, write_card
 from characters.cards.png import find_card_text
-from characters.demo import DEMO_CHARACTERS, load_demo_content
 from characters.models import Character
-from generation.engine.rig import Rig
+from demo.characters import DEMO_CHARACTERS, load_demo_content
+from engine.rig import Rig
 
 pytestmark = pytest.mark.django_db
 
-MIRA = settings.BASE_DIR / "moderation" / "data" / "images" / "drawn" / "demo_mira.png"
-FLUX = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "cards" / "default_FluxTheCat.png"
-needs_flux = pytest.mark.skipif(not FLUX.exists(), reason="shared card fixtures missing")
+MIRA = settings.BASE_DIR / "evals" / "data" / "portraits" / "drawn" / "demo_mira.png"
+FLUX = Path(__file__).resolve().parent / "fixtures" / "cards" / "default_FluxTheCat.png"
 
 
 @pytest.fixture
@@ -62,7 +61,6 @@ def test_a_drawn_face_is_rigged_by_the_face_mesh(mira):
     assert eye_l[2][0] < eye_r[0][0] and max(eye_l[3][1], eye_r[3][1]) < mouth[1][1]
 
 
-@needs_flux
 def test_a_face_the_mesh_misses_gets_a_template(owner):
     character = services.create_character(owner=owner, name="Flux", portrait=FLUX.read_bytes())
     rig = stored_rig(character)

@@ -6,7 +6,7 @@ import pytest
 
 from characters import services
 from characters.models import Character, Visibility
-from generation.engine.rig import HANDLE_HELP, HANDLE_SIZES
+from engine.rig import HANDLE_HELP, HANDLE_SIZES
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from characters.models import Character, Visibility
 
 pytestmark = pytest.mark.django_db
 
-SHARED_CARDS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "cards"
+CARDS = Path(__file__).resolve().parent / "fixtures" / "cards"
 
 
 def test_home_lists_public_characters_with_search_and_tags(client, make_character):
@@ -85,7 +85,7 @@ def test_only_the_owner_can_edit_or_delete(client, other_user, make_character):
 def test_import_page(client, owner):
     client.force_login(owner)
     response = client.post(
-        "/c/import/", {"file": SimpleUploadedFile("s.png", (SHARED_CARDS / "default_Seraphina.png").read_bytes())}
+        "/c/import/", {"file": SimpleUploadedFile("s.png", (CARDS / "default_Seraphina.png").read_bytes())}
     )
     assert response.status_code == 302
     assert Character.objects.get(owner=owner).name == "Seraphina"

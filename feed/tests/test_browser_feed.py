@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from characters import services as characters
-from characters.demo_art import DEMO_STYLES, draw_portrait
+from demo.art import DEMO_STYLES, draw_portrait
 from feed import services
 from feed.models import Post
 from generation import services as generation

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 
-from characters.demo_art import DEMO_STYLES, draw_portrait
-from generation.engine import speech
+from demo.art import DEMO_STYLES, draw_portrait
+from engine import speech
 from generation.models import Clip, GenerationJob, JobStatus
 
 FAST_VOICE = "ada"  # an eSpeak voice: no neural model to load, so test clips take about half a second

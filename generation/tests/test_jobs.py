@@ -12,9 +12,9 @@ from django.core.files.storage import default_storage
 from generation import services, tasks
 from generation.models import Clip, GenerationJob, JobStatus
 from generation.tests.conftest import FAST_VOICE, run_job_in_thread
-from moderation import provenance
 from moderation.models import ModerationState, UsageCounter
 from moderation.services import ContentBlocked, QuotaExceeded, signing_identity
+from provenance import manifest
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +197,7 @@ def test_the_task_publishes_a_checked_clip_and_a_redelivery_changes_nothing(
     video = default_storage.open(clip.video.name).read()
     # An independent look at the stored file: its manifest verifies and carries the clip's payload.
     (tmp_path / "clip.mp4").write_bytes(video)
-    report = provenance.verify(tmp_path / "clip.mp4", trust_root_pem=signing_identity().root_pem)
+    report = manifest.verify(tmp_path / "clip.mp4", trust_root_pem=signing_identity().root_pem)
     assert (
         report.state in ("Valid", "Trusted") and report.ai_generated and report.watermark_payload.hex() == clip.watermark_payload
     )

@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 
 from generation.models import GenerationJob, JobStatus
 from generation.tests.conftest import FAST_VOICE, wav_bytes
-from moderation import provenance
 from moderation.services import signing_identity
+from provenance import manifest
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_it_writes_a_signed_mp4_and_prints_the_stage_timings(clip_character, tmp
     out = tmp_path / "clip.mp4"
     with django_capture_on_commit_callbacks(execute=True):
         printed = make_clip(character=clip_character.slug, text="Hello there.", voice=FAST_VOICE, out=out)
-    report = provenance.verify(out, trust_root_pem=signing_identity().root_pem)
+    report = manifest.verify(out, trust_root_pem=signing_identity().root_pem)
     assert report.state in ("Valid", "Trusted") and report.ai_generated
     assert "speech" in printed and "render" in printed and f"Wrote {out}" in printed
     job = GenerationJob.objects.get()

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from moderation.images_evalset import EVAL_DIR
-from moderation.likeness import EMBEDDING_SIZE, LikenessMatch, face_distance, face_embeddings, match_faces, similarity
+from evals.portraits import EVAL_DIR
+from moderation.images.likeness import EMBEDDING_SIZE, LikenessMatch, face_distance, face_embeddings, match_faces, similarity
 
 
 @cache

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from moderation import text_models
-from moderation.text import CATEGORIES, TextVerdict, classify, classify_fields
-from moderation.text_normalize import normalize
+from moderation.text import encoders
+from moderation.text.classify import CATEGORIES, TextVerdict, classify, classify_fields
+from moderation.text.normalize import normalize
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "evals" / "data"
 EVAL_PATH = DATA / "text_eval.jsonl"
 HELDOUT_PATH = DATA / "text_heldout.jsonl"
 
@@ -25,8 +25,8 @@ def load_rows(path: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def models():
     """Load both bundled models once for the whole module."""
-    text_models.warm_up()
-    return text_models
+    encoders.warm_up()
+    return encoders
 
 
 @pytest.fixture(scope="module")
@@ -197,11 +197,11 @@ def test_fast_profanity_model_matches_the_package(models):
     samples = ["you are a complete idiot", "have a lovely day", "damn it", "this joke killed me", ""]
     expected = predict_prob(samples)
     for sample, probability in zip(samples, expected, strict=True):
-        assert text_models.profanity_model().probability(sample) == pytest.approx(float(probability), abs=1e-6)
+        assert encoders.profanity_model().probability(sample) == pytest.approx(float(probability), abs=1e-6)
 
 
 def test_direct_encoder_matches_sentence_transformers(models):
-    encoder = text_models.sentence_encoder()
+    encoder = encoders.sentence_encoder()
     sentences = ["The knight rode into the storm.", "hi", "Nobody would notice if I were gone."]
     ours = encoder.encode(sentences)
     reference = encoder.model.encode(sentences, normalize_embeddings=True)
@@ -223,7 +223,7 @@ def test_eval_set_size_and_coverage(eval_rows):
 
 
 def test_exemplars_are_not_copied_from_the_evaluation_sets(eval_rows):
-    exemplars = {sentence for sentences in text_models.load_exemplars().values() for sentence in sentences}
+    exemplars = {sentence for sentences in encoders.load_exemplars().values() for sentence in sentences}
     evaluated = {row["text"] for row in eval_rows} | {row["text"] for row in load_rows(HELDOUT_PATH)}
     assert not exemplars & evaluated
 

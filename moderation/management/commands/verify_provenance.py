@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from moderation import provenance, services
+from moderation import services
+from provenance import manifest
 
 
 class Command(BaseCommand):
@@ -15,5 +16,5 @@ class Command(BaseCommand):
     def handle(self, *args, path: Path, **options) -> None:
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        report = provenance.verify(path, trust_root_pem=services.signing_identity().root_pem)
+        report = manifest.verify(path, trust_root_pem=services.signing_identity().root_pem)
         self.stdout.write(json.dumps(report.to_dict(), indent=2))

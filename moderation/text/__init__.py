@@ -1,0 +1,1 @@
+"""Text screening: normalization, rules and the bundled classifiers (runtime code and assets only)."""
