@@ -18,11 +18,13 @@ bench: setup-dev
 	.venv/bin/pip install -q --disable-pip-version-check --no-deps invisible-watermark==0.2.0
 	mkdir -p bench/results
 	for name in moderation_text moderation_images watermark clip lipsync feed; do \
-		$(PYTHON) bench/$$name.py > bench/results/$$name.json || exit 1; echo "bench/results/$$name.json"; done
+		$(PYTHON) -m bench.$$name > bench/results/$$name.json || exit 1; echo "bench/results/$$name.json"; done
 
 lint: setup-dev
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	.venv/bin/lint-imports
+	$(PYTHON) -m mypy
 
 setup:
 	scripts/bootstrap

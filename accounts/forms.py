@@ -23,12 +23,3 @@ class ProfileForm(forms.Form):
     bio = forms.CharField(max_length=BIO_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}))
     avatar = forms.FileField(required=False, help_text="PNG, JPEG or WebP, at most 10 MB.")
     remove_avatar = forms.BooleanField(required=False)
-
-
-def add_service_error(form: forms.Form, exc: Exception, *, field: str | None = None) -> None:
-    """Show a service's refusal on the form: on its own field where the form has one, else on `field`."""
-    if isinstance(exc, forms.ValidationError) and hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
-        form.add_error(None, exc)
-        return
-    messages = exc.messages if isinstance(exc, forms.ValidationError) else [str(exc)]
-    form.add_error(field, " ".join(messages))

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import services
-from accounts.forms import ProfileForm, SignUpForm, add_service_error
-from imaging import ImageRejected
+from accounts.forms import ProfileForm, SignUpForm
+from common.forms import REFUSALS, add_service_error
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
@@ -45,7 +45,7 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
                 avatar=avatar.read() if avatar else None,
                 remove_avatar=form.cleaned_data["remove_avatar"],
             )
-        except (ImageRejected, ValidationError) as exc:
+        except REFUSALS as exc:
             add_service_error(form, exc, field="avatar")
         else:
             messages.success(request, "Profile saved.")

@@ -1,14 +1,13 @@
 """Benchmark the whole clip pipeline on a 10-second script, with the encoder alone as the floor.
 
-    .venv/bin/python bench/clip.py        # prints one JSON object
+    python -m bench.clip        # prints one JSON object (run from the repository root)
 
 For each engine (an espeak-ng voice and the Piper neural voice) a fresh process makes the clip
 twice from a demo portrait: the first run pays the one-time loads (face mesh, voice model), the
 second is what a warm worker sees. Per-stage seconds, the real-time factor (wall time / clip
 duration) and the peak resident memory of the process are reported (ffmpeg runs beside it as
-its own process, a few tens of MB). In
-the same process, encoding the same number of frames of the still portrait with the same audio
-is timed as the floor no renderer can beat.
+its own process, a few tens of MB). In the same process, encoding the same number of frames of
+the still portrait with the same audio is timed as the floor no renderer can beat.
 """
 
 import json
@@ -16,21 +15,20 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import harness
 
 SCRIPT = (
     "Good evening, travellers. The storm outside will not let up before morning, so pull your chairs "
     "closer to the fire. I have a story about a lighthouse keeper who spoke to the sea, and the sea answered."
 )
-PORTRAIT = ROOT / "evals/data/portraits/drawn/demo_mira.png"
+PORTRAIT = harness.ROOT / "evals/data/portraits/drawn/demo_mira.png"
 TARGET_REAL_TIME_FACTOR = 0.5
 
 
-def measure(voice_id: str) -> dict:
+def measure(voice_id: str) -> dict[str, Any]:
     """Runs in its own process so the peak memory belongs to this voice alone."""
     import numpy as np
     from PIL import Image
@@ -47,17 +45,14 @@ def measure(voice_id: str) -> dict:
         for attempt in range(2):
             workdir = Path(tmp) / f"run{attempt}"
             workdir.mkdir()
-            started = time.perf_counter()
-            result = make_clip(
-                ClipRequest(image=image, text=SCRIPT, audio=None, voice=voice_id), workdir=workdir, identity=identity
-            )
-            wall = time.perf_counter() - started
+            request = ClipRequest(image=image, text=SCRIPT, audio=None, voice=voice_id)
+            result, wall = harness.timed(make_clip, request, workdir=workdir, identity=identity)
             runs.append({"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in result.timings.items()}})
         frame = watermark.embed(still_frame(image), watermark.new_payload())
         frames = round(result.duration * result.fps)
-        started = time.perf_counter()
-        encode_clip((frame for _ in range(frames)), audio_wav=workdir / "speech.wav", out=Path(tmp) / "floor.mp4")
-        floor = time.perf_counter() - started
+        _, floor = harness.timed(
+            encode_clip, (frame for _ in range(frames)), audio_wav=workdir / "speech.wav", out=Path(tmp) / "floor.mp4"
+        )
     warm = runs[1]
     return {
         "voice": voice_id,
@@ -76,31 +71,42 @@ def measure(voice_id: str) -> dict:
     }
 
 
-def main() -> None:
+def measure_in_child(voice_id: str) -> dict[str, Any]:
+    """A fresh interpreter per voice (`python -m bench.clip --voice ID` at the root): its peak memory is that voice's alone."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.clip", "--voice", voice_id],
+        cwd=harness.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_voices() -> list[str]:
+    """The default voice, then the first Piper and the first espeak-ng voice (each once)."""
     from engine import speech
 
-    if len(sys.argv) == 3 and sys.argv[1] == "--voice":
-        print(json.dumps(measure(sys.argv[2])))
+    firsts = (next(v.id for v in speech.VOICES.values() if v.engine == engine) for engine in ("piper", "espeak"))
+    return list(dict.fromkeys([speech.DEFAULT_VOICE, *firsts]))
+
+
+def main() -> None:
+    parser = harness.parser(__doc__)
+    parser.add_argument("--voice", help="measure this voice alone, in this process, and print one JSON line")
+    args = parser.parse_args()
+    if args.voice:
+        harness.emit(measure(args.voice), indent=None)
         return
-    voices = [
-        speech.DEFAULT_VOICE,
-        *(next(v.id for v in speech.VOICES.values() if v.engine == engine) for engine in ("piper", "espeak")),
-    ]
-    results = []
-    for voice_id in dict.fromkeys(voices):
-        out = subprocess.run([sys.executable, __file__, "--voice", voice_id], capture_output=True, text=True, check=True)
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(
-        json.dumps(
-            {
-                "script_words": len(SCRIPT.split()),
-                "portrait": PORTRAIT.name,
-                "target_real_time_factor": TARGET_REAL_TIME_FACTOR,
-                "results": results,
-                "meets_target_warm": {r["voice"]: r["real_time_factor_warm"] <= TARGET_REAL_TIME_FACTOR for r in results},
-            },
-            indent=2,
-        )
+    results = [measure_in_child(voice_id) for voice_id in bench_voices()]
+    harness.emit(
+        {
+            "script_words": len(SCRIPT.split()),
+            "portrait": PORTRAIT.name,
+            "target_real_time_factor": TARGET_REAL_TIME_FACTOR,
+            "results": results,
+            "meets_target_warm": {r["voice"]: r["real_time_factor_warm"] <= TARGET_REAL_TIME_FACTOR for r in results},
+        }
     )
 
 

@@ -1,6 +1,6 @@
 """Benchmark the feed API on PostgreSQL at a realistic size, with a trivial DRF endpoint as the floor.
 
-    .venv/bin/python bench/feed.py        # prints one JSON object (BENCH_DATABASE_URL overrides the database)
+    python -m bench.feed        # prints one JSON object (BENCH_DATABASE_URL overrides the database)
 
 The feeds are the hottest reads of the platform, and whether they stay cheap depends on the row counts
 and the indexes, which the test database (a handful of rows) cannot show. So a fresh PostgreSQL database
@@ -20,7 +20,6 @@ should run on the machine: the load average is reported, since the p99 shows eve
 
 import cProfile
 import gc
-import json
 import os
 import pstats
 import re
@@ -39,9 +38,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
-# This file is called feed.py like the app: put the project first, so `import feed` finds the app.
-sys.path[:] = [str(ROOT), *(entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench")]
+from bench import harness
 
 DEFAULT_DATABASE_URL = "postgres://marionette:marionette@127.0.0.1:5432/marionette_bench"
 USERS = 10_000
@@ -74,18 +71,6 @@ PERSONA = "Mira keeps the lighthouse on the northern cape and has not left it in
 GREETING = "Ah, a traveller. Sit, the kettle is on, and the sea has been talkative tonight. " * 5
 DIALOGUE = "{{user}}: What does the sea say?\n{{char}}: Mostly that it is tired of the wind. " * 18
 SCRIPT = "Good evening, travellers. The storm outside will not let up before morning, so pull your chairs closer. " * 3
-PROVENANCE = {
-    "ai_generated": True,
-    "c2pa_state": "Trusted",
-    "c2pa_errors": [],
-    "c2pa_payload_matches": True,
-    "signer": "Marionette development signer",
-    "generator": "Marionette/0.1.0",
-    "watermark_found": True,
-    "watermark_payload_matches": True,
-    "watermark_confidence": 0.98,
-    "watermark_frames": 250,
-}
 
 
 # --- environment ----------------------------------------------------------------------------------------
@@ -349,6 +334,7 @@ def seed_posts(
     from feed.models import Post
     from feed.ranking import hot_score
     from generation.models import Clip, GenerationJob, JobStatus
+    from generation.testing import clip_row
 
     now = datetime.fromtimestamp(plan["now"][0], UTC)
     created = [now + timedelta(seconds=float(offset)) for offset in plan["created"]]
@@ -371,19 +357,7 @@ def seed_posts(
     ]
     GenerationJob.objects.bulk_create(jobs, batch_size=BATCH)
     clips = [
-        Clip(
-            job_id=job.pk,
-            owner_id=job.owner_id,
-            character_id=job.character_id,
-            video=f"clips/bench-{index}.mp4",
-            poster=f"clips/bench-{index}.jpg",
-            duration=10.0,
-            width=512,
-            height=512,
-            fps=25.0,
-            watermark_payload=f"{index:016x}",
-            provenance={**PROVENANCE, "watermark_payload": f"{index:016x}"},
-        )
+        clip_row(job, payload=f"{index:016x}", video=f"clips/bench-{index}.mp4", poster=f"clips/bench-{index}.jpg", duration=10.0)
         for index, job in enumerate(jobs)
     ]
     Clip.objects.bulk_create(clips, batch_size=BATCH)
@@ -546,12 +520,6 @@ def bench_urlconf() -> types.ModuleType:
     return module
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 def relative(url: str) -> str:
     """The next links are absolute; keep path and query."""
     parsed = urlparse(url)
@@ -607,24 +575,23 @@ def time_endpoint(client: Any, name: str, url: str) -> dict[str, Any]:
     durations = []
     failures = 0
     with FullCollections() as collections:
-        started = time.perf_counter()
+        watch = harness.Stopwatch()
         for _ in range(TIMED):
-            before = time.perf_counter()
-            response = client.get(url)
-            durations.append((time.perf_counter() - before) * 1000)
+            response, seconds = harness.timed(client.get, url)
+            durations.append(seconds * 1000)
             failures += not is_ok(name, response)
-            if len(durations) >= MIN_TIMED and time.perf_counter() - started > TIMED_BUDGET_S:
+            if len(durations) >= MIN_TIMED and watch.seconds() > TIMED_BUDGET_S:
                 break
-        wall = time.perf_counter() - started
+        wall = watch.seconds()
     return {
         "requests": len(durations),
         "failures": failures,
-        "p50_ms": round(percentile(durations, 0.5), 3),
-        "p90_ms": round(percentile(durations, 0.9), 3),
-        "p99_ms": round(percentile(durations, 0.99), 3),
+        "p50_ms": round(harness.percentile(durations, 0.5), 3),
+        "p90_ms": round(harness.percentile(durations, 0.9), 3),
+        "p99_ms": round(harness.percentile(durations, 0.99), 3),
         "max_ms": round(max(durations), 3),
         "mean_ms": round(statistics.fmean(durations), 3),
-        "rps": round(len(durations) / wall, 1),
+        "rps": harness.rate(len(durations), wall),
         "gc_full_collections": len(collections.pauses_ms),
         "gc_full_max_ms": round(max(collections.pauses_ms, default=0.0), 1),
     }
@@ -828,21 +795,18 @@ def main() -> None:
 
             stop(redis_process)
             shutil.rmtree(redis_dir, ignore_errors=True)
-    print(
-        json.dumps(
-            {
-                "environment": info,
-                "migrate_seconds": migrated,
-                "seed": seeded,
-                "endpoints": measured["endpoints"],
-                "targets": {"p99_ms_max": P99_MS_MAX, "throughput_ratio_min": THROUGHPUT_RATIO_MIN},
-                "verdict": verdict(measured["endpoints"]),
-                "plans": measured["plans"],
-                "hotspots_foryou_page1": measured["hotspots_foryou_page1"],
-                "runtime_seconds": round(time.perf_counter() - started, 1),
-            },
-            indent=2,
-        )
+    harness.emit(
+        {
+            "environment": info,
+            "migrate_seconds": migrated,
+            "seed": seeded,
+            "endpoints": measured["endpoints"],
+            "targets": {"p99_ms_max": P99_MS_MAX, "throughput_ratio_min": THROUGHPUT_RATIO_MIN},
+            "verdict": verdict(measured["endpoints"]),
+            "plans": measured["plans"],
+            "hotspots_foryou_page1": measured["hotspots_foryou_page1"],
+            "runtime_seconds": round(time.perf_counter() - started, 1),
+        }
     )
 
 

@@ -1,6 +1,6 @@
 """Measure lip sync and blinks on finished clips, from the decoded output frames, not the motion vectors.
 
-    .venv/bin/python bench/lipsync.py        # prints one JSON object
+    python -m bench.lipsync        # prints one JSON object
 
 Each case makes a real clip (H.264 MP4) and decodes it again. Per frame:
 - mouth opening = pixels of the mouth box whose colour is a shade of the rendered throat (teeth and
@@ -16,24 +16,20 @@ ignores the audio (the clip's own mouth series reversed in time), which says how
 figure is chance. Targets: correlation ≥ 0.6, |lag| ≤ 1, ≥ 90 % closed in silence, 8–30 blinks/min.
 """
 
-import json
-import sys
 import tempfile
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from engine import speech  # noqa: E402
-from engine.features import audio_features  # noqa: E402
-from engine.pipeline import ClipRequest, make_clip  # noqa: E402
-from engine.render import THROAT_COLOUR, fit_image  # noqa: E402
-from engine.rig import detect_rig  # noqa: E402
-from provenance import manifest  # noqa: E402
+from bench import harness
+from engine import speech
+from engine.encode import decode_frames
+from engine.features import audio_features
+from engine.pipeline import ClipRequest, make_clip
+from engine.render import THROAT_COLOUR, fit_image
+from engine.rig import Rig, detect_rig
+from provenance import manifest
 
 SCRIPTS = (
     "Hello there! My name is Mira. I paint the sky every morning, before anyone wakes up.",
@@ -50,20 +46,13 @@ BLINK_SHARE = 0.85  # eye contrast under 85 % of the clip's median: the lid is d
 CLOSED_SHARE = 0.03  # a mouth showing under 3 % of its widest opening counts as closed
 
 
-def decode_frames(path: Path, width: int, height: int) -> np.ndarray:
-    reader = imageio_ffmpeg.read_frames(str(path))
-    reader.__next__()  # metadata
-    frames = [np.frombuffer(chunk, np.uint8).reshape(height, width, 3) for chunk in reader]
-    return np.stack(frames)
-
-
 def _box(points: np.ndarray, pad: float) -> tuple[slice, slice]:
     x0, y0 = np.floor(points.min(axis=0) - pad).astype(int)
     x1, y1 = np.ceil(points.max(axis=0) + pad).astype(int)
     return slice(max(y0, 0), y1), slice(max(x0, 0), x1)
 
 
-def _mouth_box(rig) -> tuple[slice, slice]:
+def _mouth_box(rig: Rig) -> tuple[slice, slice]:
     """Between the inner lip corners, from the lip line down to where a wide-open lower lip reaches."""
     inner = rig.group("lips_inner")
     width = float(inner[:, 0].max() - inner[:, 0].min())
@@ -76,7 +65,7 @@ def mouth_opening(frames: np.ndarray, box: tuple[slice, slice]) -> np.ndarray:
     patch = frames[:, box[0], box[1]].astype(np.float32)
     interior = _shade_of(patch, THROAT_COLOUR).sum(axis=(1, 2)).astype(np.float32)
     # A portrait's own pixels of those colours count in every frame: the most closed frame is the zero.
-    return interior - np.percentile(interior, 2)
+    return interior - harness.percentile(interior, 0.02)
 
 
 def _shade_of(patch: np.ndarray, colour: np.ndarray) -> np.ndarray:
@@ -117,8 +106,10 @@ def count_blinks(openness: np.ndarray) -> int:
     return int(np.sum(shut[1:] & ~shut[:-1]) + shut[0])
 
 
-def measure_case(portrait: str, voice_id: str, script: str, *, uploaded: bool, workdir: Path, identity) -> dict:
-    image = np.asarray(Image.open(ROOT / "evals/data/portraits/drawn" / portrait).convert("RGB"))
+def measure_case(
+    portrait: str, voice_id: str, script: str, *, uploaded: bool, workdir: Path, identity: manifest.SigningIdentity
+) -> dict:
+    image = np.asarray(Image.open(harness.ROOT / "evals/data/portraits/drawn" / portrait).convert("RGB"))
     if uploaded:
         recording = workdir / "recording.wav"
         speech.synthesize(script, voice_id).write_wav(recording)
@@ -126,7 +117,7 @@ def measure_case(portrait: str, voice_id: str, script: str, *, uploaded: bool, w
     else:
         request = ClipRequest(image=image, text=script, audio=None, voice=voice_id)
     result = make_clip(request, workdir=workdir, identity=identity)
-    frames = decode_frames(result.video, result.width, result.height)
+    frames = np.stack(list(decode_frames(result.video)))
     heard = speech.load_audio(workdir / "speech.wav")
     energy = audio_features(heard.samples, heard.sample_rate, fps=result.fps).energy[: len(frames)]
     frames = frames[: len(energy)]
@@ -153,6 +144,7 @@ def measure_case(portrait: str, voice_id: str, script: str, *, uploaded: bool, w
 
 
 def main() -> None:
+    harness.parser(__doc__).parse_args()
     espeak = [v.id for v in speech.VOICES.values() if v.engine == "espeak"]
     piper = next(v.id for v in speech.VOICES.values() if v.engine == "piper")
     voices = list(dict.fromkeys([speech.DEFAULT_VOICE, piper, espeak[0], espeak[len(espeak) // 2]]))
@@ -184,10 +176,10 @@ def main() -> None:
         "closed_in_silence>=0.9": summary["closed_in_silence"] >= 0.9,
         "blinks_8_to_30": 8 <= summary["blinks_per_minute"] <= 30,
     }
-    print(json.dumps({"summary": summary, "cases": cases}, indent=2))
+    harness.emit({"summary": summary, "cases": cases})
 
 
-def _run(portrait: str, voice_id: str, script: str, uploaded: bool, tmp: Path, identity) -> dict:
+def _run(portrait: str, voice_id: str, script: str, uploaded: bool, tmp: Path, identity: manifest.SigningIdentity) -> dict:
     workdir = Path(tempfile.mkdtemp(dir=tmp))
     return measure_case(portrait, voice_id, script, uploaded=uploaded, workdir=workdir, identity=identity)
 

@@ -1,129 +1,29 @@
 """Measure the portrait photo check and the likeness matcher on evals/data/portraits/.
 
-    python bench/moderation_images.py              # evaluate; prints JSON
-    python -m training.portrait_model        # refit moderation/images/portrait_model.json
-    python bench/moderation_images.py --build-set  # regenerate the evaluation set and its README table
-    python bench/moderation_images.py --likeness-dir DIR   # also: distances between PERSON_*.jpg files in DIR
+    python -m bench.moderation_images                      # evaluate; prints JSON
+    python -m bench.moderation_images --build-set          # regenerate the evaluation set and its README table
+    python -m bench.moderation_images --likeness-dir DIR   # also: distances between PERSON_*.jpg files in DIR
 
-The shipped model is fitted on the shipped set, so the in-sample figures flatter it; the
-leave-one-source-out figures (each source photo or drawing family held out in turn, model
-refitted without it) are the honest ones. Both are printed. The shared SillyTavern cards are
-never fitted on: they are the only drawings not made by this project.
+The shipped model is fitted on the shipped set (`python -m training.portrait_model`), so the in-sample
+figures flatter it; the leave-one-source-out figures (each source photo or drawing family held out in
+turn, model refitted without it) are the honest ones. Both are printed. The shared SillyTavern cards
+are never fitted on: they are the only drawings not made by this project.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
-import json
 import statistics
-import sys
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from evals.portraits import EVAL_DIR, SOURCE_PHOTOS, Sample, build, load_samples  # noqa: E402
-from moderation.images import portrait as images  # noqa: E402
-from moderation.images.faces import detect_faces  # noqa: E402
-from moderation.images.features import image_features  # noqa: E402
-from moderation.images.upload import load_upload  # noqa: E402
-
-# Every feature with the direction in which it may push towards "photograph": the fit is
-# constrained to these signs so that each contribution reads the way its phrase says (an
-# unconstrained fit on 118 correlated samples flips some of them, e.g. more noise → "drawing").
-MODEL_FEATURES: dict[str, int] = {
-    "noise_sigma": 1,
-    "noise_floor": 1,
-    "flat_share": -1,
-    "residual_kurtosis": -1,
-    "soft_gradient_share": 1,
-    "strong_edge_share": -1,
-    "distinct_colours": 1,
-    "top_colour_share": -1,
-    "saturation_mean": -1,
-    "grey_share": 1,
-    "spectral_slope": -1,
-    "face_noise_sigma": 1,
-    "face_noise_floor": 1,
-    "face_flat_share": -1,
-    "face_residual_kurtosis": -1,
-    "face_soft_gradient_share": 1,
-    "face_strong_edge_share": -1,
-}
-# Inverse L2 strength. Leave-one-source-out accuracy was flat for C in 0.3..10; the smallest keeps
-# the most features in play, so no single statistic decides alone.
-REGULARIZATION_C = 0.3
-
-
-# --- features and fitting ---------------------------------------------------------------------------
-
-
-def sample_features(samples: list[Sample]) -> tuple[np.ndarray, list[int]]:
-    """Feature matrix (MODEL_FEATURES order; NaN = undefined, i.e. face statistics without a face) and face counts."""
-    rows, faces = [], []
-    for sample in samples:
-        upload = load_upload(sample.read())
-        found = detect_faces(upload.rgb)
-        features = image_features(upload.rgb, found)
-        rows.append([np.nan if features[name] is None else features[name] for name in MODEL_FEATURES])
-        faces.append(len(found))
-    return np.array(rows), faces
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> dict:
-    """Standardize, then sign-constrained L2 logistic regression (L-BFGS-B); plain numbers for the JSON file."""
-    from scipy.optimize import minimize
-
-    mean = np.nanmean(x, axis=0)
-    x = np.where(np.isnan(x), mean, x)  # undefined → average, exactly as PhotoModel.contributions treats it
-    scale = np.where(x.std(axis=0) > 1e-9, x.std(axis=0), 1.0)
-    z = (x - mean) / scale
-    target = y.astype(float)
-    dims = z.shape[1]
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        logits = z @ w[:dims] + w[dims]
-        residual = 1.0 / (1.0 + np.exp(-logits)) - target
-        value = float(np.sum(np.logaddexp(0.0, logits) - target * logits) + 0.5 / REGULARIZATION_C * np.sum(w[:dims] ** 2))
-        return value, np.r_[z.T @ residual + w[:dims] / REGULARIZATION_C, residual.sum()]
-
-    bounds = [(0.0, None) if sign > 0 else (None, 0.0) for sign in MODEL_FEATURES.values()] + [(None, None)]
-    weights = minimize(loss, np.zeros(dims + 1), jac=True, method="L-BFGS-B", bounds=bounds).x
-    return {
-        "features": list(MODEL_FEATURES),
-        "mean": [round(float(v), 6) for v in mean],
-        "scale": [round(float(v), 6) for v in scale],
-        "coef": [round(float(v), 6) for v in weights[:dims]],
-        "intercept": round(float(weights[dims]), 6),
-    }
-
-
-def predict(params: dict, x: np.ndarray) -> np.ndarray:
-    mean = np.array(params["mean"])
-    x = np.where(np.isnan(x), mean, x)
-    z = ((x - mean) / np.array(params["scale"])) @ np.array(params["coef"]) + params["intercept"]
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def fit(out: Path = images.MODEL_PATH) -> dict:
-    """Fit on the shipped set (not the shared cards) and write the model file."""
-    samples = load_samples(include_shared=False)
-    x, _ = sample_features(samples)
-    y = np.array([sample.label == "photo" for sample in samples])
-    params = fit_logistic(x, y)
-    params["about"] = (
-        "Logistic regression of moderation/images/portrait.py, fitted by `python -m training.portrait_model` "
-        f"on {int(y.sum())} photographs and {int((~y).sum())} drawings of evals/data/portraits/ (C={REGULARIZATION_C}, "
-        "coefficient signs constrained to the directions in bench/moderation_images.py MODEL_FEATURES)."
-    )
-    out.write_text(json.dumps(params, indent=1) + "\n")
-    images.load_model.cache_clear()
-    return params
+from bench import harness
+from evals.portraits import EVAL_DIR, SOURCE_PHOTOS, Sample, build, load_samples
+from moderation.images import portrait as images
+from moderation.images.upload import load_upload
+from training.portrait_model import fit_logistic, predict, sample_features
 
 
 def cross_validated(samples: list[Sample], x: np.ndarray) -> np.ndarray:
@@ -267,17 +167,31 @@ def _distance_summary(embeddings: dict, note: str) -> dict:
 # --- the run ---------------------------------------------------------------------------------------------
 
 
-def evaluate(likeness_directory: Path | None = None) -> dict:
-    samples = load_samples()
+def timed_checks(samples: list[Sample]) -> tuple[list[images.ImageVerdict], list[float]]:
+    """Verdicts and seconds per image, from the upload's bytes as a request brings them (read before the clock)."""
     verdicts, latencies = [], []
     for sample in samples:
-        data = sample.read()
-        start = time.perf_counter()
-        verdicts.append(images.check_portrait(data))
-        latencies.append(time.perf_counter() - start)
+        verdict, seconds = harness.timed(images.check_portrait, sample.read())
+        verdicts.append(verdict)
+        latencies.append(seconds)
+    return verdicts, latencies
+
+
+def latency_summary(latencies: list[float]) -> dict:
+    """Seconds per upload: the median is the usual wait, p90 and max what the slowest images cost."""
+    return {
+        "median": round(statistics.median(latencies), 3),
+        "p90": round(harness.percentile(latencies, 0.9), 3),
+        "max": round(max(latencies), 3),
+    }
+
+
+def evaluate(likeness_directory: Path | None = None) -> dict:
+    """Every figure of the report: in-sample and leave-one-source-out, the two baselines, latency, likeness."""
+    samples = load_samples()
+    verdicts, latencies = timed_checks(samples)
     labels = [sample.label == "photo" for sample in samples]
-    x, _ = sample_features(samples)
-    cv_probabilities = cross_validated(samples, x)
+    cv_probabilities = cross_validated(samples, sample_features(samples))
     decisions = [verdict.decision for verdict in verdicts]
     cv_decisions = [images.decide(p, v.faces, False) for p, v in zip(cv_probabilities, verdicts, strict=True)]
     shared = [(s, v) for s, v in zip(samples, verdicts, strict=True) if s.group == "shared_cards"]
@@ -306,11 +220,7 @@ def evaluate(likeness_directory: Path | None = None) -> dict:
             Path(s.file).name: {"decision": v.decision, "photo_probability": v.photo_probability, "faces": v.faces}
             for s, v in shared
         },
-        "latency_s": {
-            "median": round(statistics.median(latencies), 3),
-            "p90": round(float(np.percentile(latencies, 90)), 3),
-            "max": round(max(latencies), 3),
-        },
+        "latency_s": latency_summary(latencies),
         "exif_effect": exif_effect(next(s for s in samples if s.group == "hopper")),
         "likeness": likeness_distances(samples),
     }
@@ -332,23 +242,16 @@ def write_readme_table(samples: list[Sample]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fit", action="store_true", help="refit and write moderation/images/portrait_model.json")
+    parser = harness.parser(__doc__)
     parser.add_argument("--build-set", action="store_true", help="regenerate the evaluation set and README table")
     parser.add_argument("--likeness-dir", type=Path, help="extra photos named PERSON_*.jpg for same/different-person distances")
     args = parser.parse_args()
     if args.build_set:
         samples = build()
         write_readme_table(samples)
-        print(json.dumps({"built": len(samples)}))
+        harness.emit({"built": len(samples)}, indent=None)
         return
-    if args.fit:
-        params = fit()
-        print(
-            json.dumps({"fitted": params["about"], "coef": dict(zip(params["features"], params["coef"], strict=True))}, indent=1)
-        )
-        return
-    print(json.dumps(evaluate(args.likeness_dir), indent=1))
+    harness.emit(evaluate(args.likeness_dir), indent=1)
 
 
 if __name__ == "__main__":

@@ -1,27 +1,26 @@
 """Benchmark for moderation.text on the labelled evaluation set, against alt-profanity-check alone.
 
-Run: .venv/bin/python bench/moderation_text.py  (prints JSON). One CPU thread; models are loaded (and timed) before any line
-is measured, then each line goes through classify() on its own, as a request would.
+    python -m bench.moderation_text        # prints one JSON object
+
+One CPU thread; models are loaded (and timed) before any line is measured, then each line goes
+through classify() on its own, as a request would.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import numpy as np
+import torch
 
-import torch  # noqa: E402
+from bench import harness
+from moderation.text import encoders
+from moderation.text.classify import CATEGORIES, classify
 
-from moderation.text import encoders  # noqa: E402
-from moderation.text.classify import CATEGORIES, classify  # noqa: E402
-
-EVAL_PATH = ROOT / "evals" / "data" / "text_eval.jsonl"
-HELDOUT_PATH = ROOT / "evals" / "data" / "text_heldout.jsonl"
+EVAL_PATH = harness.ROOT / "evals" / "data" / "text_eval.jsonl"
+HELDOUT_PATH = harness.ROOT / "evals" / "data" / "text_heldout.jsonl"
 WARM_UP_LINES = [
     "Warm-up line about a quiet afternoon in the park.",
     "The captain ordered the crew to raise the sails.",
@@ -33,12 +32,6 @@ WARM_UP_LINES = [
 def load_rows(path: Path) -> list[dict]:
     """The labelled lines of a JSONL evaluation file."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def quality(rows: list[dict], verdicts: list) -> dict:
@@ -70,9 +63,9 @@ def timed_classify(rows: list[dict]) -> tuple[list, list[float]]:
     """Verdicts and per-line latencies (ms), one line at a time."""
     verdicts, latencies = [], []
     for row in rows:
-        start = time.perf_counter()
-        verdicts.append(classify(row["text"]))
-        latencies.append((time.perf_counter() - start) * 1000)
+        verdict, seconds = harness.timed(classify, row["text"])
+        verdicts.append(verdict)
+        latencies.append(seconds * 1000)
     return verdicts, latencies
 
 
@@ -83,9 +76,9 @@ def baseline(rows: list[dict]) -> dict:
     predict_prob(["warm up"])
     flags, latencies = [], []
     for row in rows:
-        start = time.perf_counter()
-        flags.append(float(predict_prob([row["text"]])[0]) > 0.5)
-        latencies.append((time.perf_counter() - start) * 1000)
+        probabilities, seconds = harness.timed(predict_prob, [row["text"]])
+        flags.append(float(probabilities[0]) > 0.5)
+        latencies.append(seconds * 1000)
     benign = [f for r, f in zip(rows, flags, strict=True) if not r["labels"]]
     harmful = [f for r, f in zip(rows, flags, strict=True) if r["labels"]]
     return {
@@ -95,7 +88,7 @@ def baseline(rows: list[dict]) -> dict:
             sum(("block" if f else "allow") == r["expected"] for r, f in zip(rows, flags, strict=True)) / len(rows), 4
         ),
         "median_latency_ms": round(statistics.median(latencies), 3),
-        "p99_latency_ms": round(percentile(latencies, 0.99), 3),
+        "p99_latency_ms": round(harness.percentile(latencies, 0.99), 3),
     }
 
 
@@ -105,7 +98,7 @@ def count_encoder_calls() -> list[int]:
     calls = [0]
     original = encoder.encode
 
-    def counted(texts):
+    def counted(texts: list[str]) -> np.ndarray:
         calls[0] += 1
         return original(texts)
 
@@ -114,22 +107,21 @@ def count_encoder_calls() -> list[int]:
 
 
 def main() -> None:
-    """Measure and print."""
+    """Load and warm the models, then measure the development set, the baseline and the held-out set."""
+    harness.parser(__doc__).parse_args()
     torch.set_num_threads(1)
-    start = time.perf_counter()
-    encoders.warm_up()
-    load_seconds = time.perf_counter() - start
+    _, load_seconds = harness.timed(encoders.warm_up)
     for line in WARM_UP_LINES:
         classify(line)
     calls = count_encoder_calls()
     rows = load_rows(EVAL_PATH)
     verdicts, latencies = timed_classify(rows)
     report = {
-        "eval_set": str(EVAL_PATH.relative_to(ROOT)),
+        "eval_set": str(EVAL_PATH.relative_to(harness.ROOT)),
         "eval_note": "development set: rules and thresholds were tuned on it (it includes two folded-in earlier held-out rounds)",
         "load_seconds": round(load_seconds, 2),
         "median_latency_ms": round(statistics.median(latencies), 3),
-        "p99_latency_ms": round(percentile(latencies, 0.99), 3),
+        "p99_latency_ms": round(harness.percentile(latencies, 0.99), 3),
         "embedding_share": round(calls[0] / len(rows), 4),
         **quality(rows, verdicts),
         "baseline_profanity_check": baseline(rows),
@@ -148,7 +140,7 @@ def main() -> None:
         "benign_false_block_rate<=0.03": report["benign_false_block_rate"] <= 0.03,
         "median_latency_ms<=5": report["median_latency_ms"] <= 5,
     }
-    print(json.dumps(report, indent=2))
+    harness.emit(report)
 
 
 if __name__ == "__main__":

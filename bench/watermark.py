@@ -1,6 +1,6 @@
-"""Benchmark the frame watermark (moderation/watermark.py) against invisible-watermark's dwtDctSvd, in one run.
+"""Benchmark the frame watermark (provenance/watermark.py) against invisible-watermark's dwtDctSvd, in one run.
 
-    .venv/bin/python bench/watermark.py        # prints one JSON object
+    python -m bench.watermark        # prints one JSON object
 
 Both marks go through the same frames and the same real codec: 25-frame (one second at 25 fps) 512×512 clips
 with a slow camera move over the demo portraits and a drawn scene, encoded with libx264 (preset veryfast,
@@ -12,23 +12,18 @@ first BASELINE_CLIPS clips only; it is skipped with a note when the package is n
 """
 
 import hashlib
-import json
 import os
-import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 # Before numpy and OpenCV start their thread pools: every timing is for one core.
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[_variable] = "1"
+os.environ.update(dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"), "1"))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from evals.watermark_samples import (  # noqa: E402
+from bench import harness
+from evals.watermark_samples import (
     crop_borders,
     downscale,
     h264_roundtrip,
@@ -39,7 +34,7 @@ from evals.watermark_samples import (  # noqa: E402
     portrait_names,
     psnr,
 )
-from provenance import watermark  # noqa: E402
+from provenance import watermark
 
 FRAMES = 25
 SIZE = 512
@@ -88,10 +83,6 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"mean": round(float(np.mean(values)), 4), "min": round(float(np.min(values)), 4)}
 
 
-def fps(count: int, seconds: float) -> float:
-    return round(count / seconds, 1)
-
-
 # --- ours ---------------------------------------------------------------------------------------
 
 
@@ -130,32 +121,28 @@ def time_ours(all_clips: dict[str, Frames]) -> dict:
     """Frames per second on one core: embedding a clip (one payload), and detecting per clip or per frame."""
     frames = [frame for clip in all_clips.values() for frame in clip][:100]
     payload = payload_for("timing")
-    watermark.embed(frames[0], payload)
-    start = time.perf_counter()
+    watermark.embed(frames[0], payload)  # outside the clock: the first call pays one-time set-up
+    watch = harness.Stopwatch()
     marked = [watermark.embed(frame, payload) for frame in frames]
-    embed_seconds = time.perf_counter() - start
-    start = time.perf_counter()
+    embed_seconds = watch.lap()
     for index, frame in enumerate(frames[:50]):
         watermark.embed(frame, payload_for(f"fresh {index}"))
-    fresh_seconds = time.perf_counter() - start
-    start = time.perf_counter()
+    fresh_seconds = watch.lap()
     for offset in range(0, len(marked), FRAMES):
         watermark.detect(marked[offset : offset + FRAMES])
-    detect_seconds = time.perf_counter() - start
-    start = time.perf_counter()
+    detect_seconds = watch.lap()
     for frame in marked[:50]:
         watermark.detect([frame])
-    single_seconds = time.perf_counter() - start
-    start = time.perf_counter()
+    single_seconds = watch.lap()
     for frame in frames[:50]:
         watermark.detect([frame])
-    unmarked_seconds = time.perf_counter() - start
+    unmarked_seconds = watch.lap()
     return {
-        "embed_fps": fps(len(frames), embed_seconds),
-        "embed_fps_new_payload_every_frame": fps(50, fresh_seconds),
-        "detect_fps": fps(len(marked), detect_seconds),
-        "detect_fps_single_frame_calls": fps(50, single_seconds),
-        "detect_fps_single_unmarked_frames": fps(50, unmarked_seconds),
+        "embed_fps": harness.rate(len(frames), embed_seconds),
+        "embed_fps_new_payload_every_frame": harness.rate(50, fresh_seconds),
+        "detect_fps": harness.rate(len(marked), detect_seconds),
+        "detect_fps_single_frame_calls": harness.rate(50, single_seconds),
+        "detect_fps_single_unmarked_frames": harness.rate(50, unmarked_seconds),
     }
 
 
@@ -214,18 +201,18 @@ def run_baseline(all_clips: dict[str, Frames]) -> tuple[dict[str, dict], dict] |
         truth = np.unpackbits(np.frombuffer(payload, np.uint8))
         encoder = WatermarkEncoder()
         encoder.set_watermark("bytes", payload)
-        start = time.perf_counter()
+        watch = harness.Stopwatch()
         marked = [
             cv2.cvtColor(encoder.encode(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), "dwtDctSvd"), cv2.COLOR_BGR2RGB) for frame in clip
         ]
-        seconds["embed"] += time.perf_counter() - start
+        seconds["embed"] += watch.seconds()
         counts["embed"] += len(clip)
         result: dict = {"psnr": [psnr(original, frame) for original, frame in zip(clip, marked, strict=True)]}
         for condition, apply in CONDITIONS.items():
             frames = apply(marked)
-            start = time.perf_counter()
+            watch = harness.Stopwatch()
             bits = [_baseline_bits(decoder, frame) for frame in frames]
-            seconds["detect"] += time.perf_counter() - start
+            seconds["detect"] += watch.seconds()
             counts["detect"] += len(frames)
             majority = (np.mean(bits, axis=0) > 0.5).astype(np.uint8)
             result[condition] = {
@@ -233,11 +220,14 @@ def run_baseline(all_clips: dict[str, Frames]) -> tuple[dict[str, dict], dict] |
                 "voted": bool(np.array_equal(majority, truth)),
             }
         results[name] = result
-    speed = {"embed_fps": fps(counts["embed"], seconds["embed"]), "detect_fps": fps(counts["detect"], seconds["detect"])}
+    speed = {
+        "embed_fps": harness.rate(counts["embed"], seconds["embed"]),
+        "detect_fps": harness.rate(counts["detect"], seconds["detect"]),
+    }
     return results, speed
 
 
-def _baseline_bits(decoder, frame: np.ndarray) -> np.ndarray:
+def _baseline_bits(decoder: Any, frame: np.ndarray) -> np.ndarray:
     """dwtDctSvd's 64 bits for one frame; a frame it cannot read counts as coin flips (zeros)."""
     try:
         payload = decoder.decode(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), "dwtDctSvd")
@@ -247,8 +237,9 @@ def _baseline_bits(decoder, frame: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
+    harness.parser(__doc__).parse_args()
     single_core()
-    started = time.perf_counter()
+    watch = harness.Stopwatch()
     all_clips = clips()
     ours = run_ours(all_clips)
     ours_speed = time_ours(all_clips)
@@ -293,22 +284,8 @@ def main() -> None:
             "embed": round(ours_speed["embed_fps"] / baseline_speed["embed_fps"], 1),
             "detect": round(ours_speed["detect_fps"] / baseline_speed["detect_fps"], 1),
         }
-    result["bench_seconds"] = round(time.perf_counter() - started, 1)
-    print(dumps(result))
-
-
-def dumps(result: dict) -> str:
-    """JSON with one line per table row, so the comparison reads as a table."""
-    lines = ["{"]
-    for index, (key, value) in enumerate(result.items()):
-        comma = "," if index < len(result) - 1 else ""
-        if isinstance(value, dict):
-            rows = [f"    {json.dumps(name)}: {json.dumps(item)}" for name, item in value.items()]
-            lines.append(f"  {json.dumps(key)}: {{\n" + ",\n".join(rows) + f"\n  }}{comma}")
-        else:
-            lines.append(f"  {json.dumps(key)}: {json.dumps(value)}{comma}")
-    lines.append("}")
-    return "\n".join(lines)
+    result["bench_seconds"] = round(watch.seconds(), 1)
+    harness.emit_rows(result)
 
 
 if __name__ == "__main__":

@@ -14,17 +14,16 @@ from accounts.selectors import active_users
 from characters import selectors, services
 from characters.models import Character
 from characters.serializers import (
-    AppealSerializer,
     CardExportQuerySerializer,
     CardImportSerializer,
     CharacterSerializer,
     CharacterWriteSerializer,
-    DetailSerializer,
     FaceRigSerializer,
     FaceRigWriteSerializer,
-    ReportSerializer,
 )
-from moderation import services as moderation
+from common.serializers import DetailSerializer
+from moderation import reports
+from moderation.serializers import AppealSerializer, ReportSerializer
 
 LIST_PARAMETERS = [
     OpenApiParameter("q", str, description="Words in the name, tagline or persona."),
@@ -132,19 +131,13 @@ class CharacterViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def report(self, request: Request, slug: str) -> Response:
         """Report a character to the moderators."""
-        serializer = ReportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        moderation.report(item=self.get_character(slug), reporter=request.user, **serializer.validated_data)
-        return Response({"detail": "Thank you. A moderator will review it."}, status=status.HTTP_201_CREATED)
+        return reports.REPORT.respond(request, self.get_character(slug))
 
     @extend_schema(request=AppealSerializer, responses={201: DetailSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def appeal(self, request: Request, slug: str) -> Response:
         """Ask once for a rejected or taken-down character to be reconsidered."""
-        serializer = AppealSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        moderation.appeal(item=self.get_character(slug), owner=request.user, **serializer.validated_data)
-        return Response({"detail": "Your appeal is with the moderators."}, status=status.HTTP_201_CREATED)
+        return reports.APPEAL.respond(request, self.get_character(slug))
 
     @extend_schema(
         parameters=[CardExportQuerySerializer],

@@ -4,7 +4,6 @@ from django import forms
 
 from characters.cards import FIELD_LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from characters.models import Visibility
-from moderation.models import ReportReason
 from storable import json_problem
 
 
@@ -64,15 +63,6 @@ class CharacterForm(forms.Form):
         help_text="Photos of real people are refused unless they show you; yours is reviewed before others can see it.",
     )
     remove_portrait = forms.BooleanField(required=False)
-
-
-class ReportForm(forms.Form):
-    reason = forms.ChoiceField(choices=ReportReason.choices)
-    details = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class AppealForm(forms.Form):
-    message = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), help_text="You can appeal once.")
 
 
 class CardImportForm(forms.Form):

@@ -10,7 +10,6 @@ from characters.models import Character, Visibility
 from characters.selectors import FaceRigDisplay
 from engine.rig import HANDLE_SIZES
 from moderation import selectors as moderation_selectors
-from moderation.models import ReportReason
 
 
 class ModerationStatusSerializer(serializers.Serializer):
@@ -113,19 +112,6 @@ class CharacterWriteSerializer(serializers.Serializer):
         default=False,
         help_text="The portrait is a photo of you and you agree to its use; it is reviewed before others see it.",
     )
-
-
-class ReportSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=ReportReason.choices)
-    details = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class AppealSerializer(serializers.Serializer):
-    message = serializers.CharField(max_length=2000)
-
-
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class CardImportSerializer(serializers.Serializer):

@@ -1,28 +1,24 @@
 """Character pages: browse, view, create, edit, rig, delete and import."""
 
-from collections.abc import Callable
 from dataclasses import asdict
-from functools import partial
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.forms import add_service_error
 from characters import selectors, services
-from characters.cards import CardError
-from characters.forms import AppealForm, CardImportForm, CharacterForm, ReportForm
+from characters.forms import CardImportForm, CharacterForm
 from characters.models import Character
+from common.forms import REFUSALS, add_service_error
 from imaging import ImageRejected
+from moderation import reports
 from moderation import selectors as moderation_selectors
-from moderation import services as moderation
-from moderation.services import ContentBlocked
+from moderation.forms import AppealForm, ReportForm
 
 PAGE_SIZE = 24
 
@@ -65,47 +61,18 @@ def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "characters/detail.html", context)
 
 
-def submit_on_page(
-    request: HttpRequest, character: Character, form: forms.Form, action: Callable[..., object], *, done: str, invalid: str
-) -> HttpResponse:
-    """Run a report or appeal posted from the character page, then show how it went there."""
-    if not form.is_valid():
-        messages.error(request, invalid)
-        return redirect(character)
-    try:
-        action(**form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
-    return redirect(character)
-
-
 @login_required
 @require_POST
 def character_report(request: HttpRequest, slug: str) -> HttpResponse:
     character = visible_or_404(request, slug)
-    report = partial(moderation.report, item=character, reporter=request.user)
-    form = ReportForm(request.POST)
-    return submit_on_page(
-        request, character, form, report, done="Thank you. A moderator will review it.", invalid="Choose a reason for the report."
-    )
+    return reports.REPORT.on_page(request, character, back=character)
 
 
 @login_required
 @require_POST
 def character_appeal(request: HttpRequest, slug: str) -> HttpResponse:
     character = owned_or_403(request, slug)
-    appeal = partial(moderation.appeal, item=character, owner=request.user)
-    form = AppealForm(request.POST)
-    return submit_on_page(
-        request,
-        character,
-        form,
-        appeal,
-        done="Your appeal is with the moderators.",
-        invalid="Write a few words for the moderators.",
-    )
+    return reports.APPEAL.on_page(request, character, back=character)
 
 
 def refusal_field(exc: Exception) -> str | None:
@@ -129,7 +96,7 @@ def character_create(request: HttpRequest) -> HttpResponse:
         arguments.pop("remove_portrait")
         try:
             character = services.create_character(owner=request.user, **arguments)
-        except (ImageRejected, ValidationError, ContentBlocked) as exc:
+        except REFUSALS as exc:
             add_service_error(form, exc, field=refusal_field(exc))
         else:
             messages.success(request, f"{character.name} is ready.")
@@ -164,7 +131,7 @@ def character_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 attested_own_likeness=arguments.pop("attested_own_likeness"),
                 changes=arguments,
             )
-        except (ImageRejected, ValidationError, ContentBlocked) as exc:
+        except REFUSALS as exc:
             add_service_error(form, exc, field=refusal_field(exc))
         else:
             messages.success(request, "Saved.")
@@ -202,7 +169,7 @@ def card_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             character = services.import_card(owner=request.user, data=form.cleaned_data["file"].read())
-        except (CardError, ImageRejected, ValidationError, ContentBlocked) as exc:
+        except REFUSALS as exc:
             add_service_error(form, exc, field="file")
         else:
             messages.success(request, f"Imported {character.name} as a {character.visibility} character.")

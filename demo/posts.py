@@ -8,6 +8,7 @@ from feed import services
 from feed.models import Post
 from generation import services as generation
 from generation.models import JobStatus
+from generation.services import worker
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def load_demo_posts() -> list[Post]:
         if character.pk in posted or not character.greeting:
             continue
         job = generation.request_clip(user=character.owner, character=character, text=demo_script(character), enqueue=False)
-        if generation.run_job(job_id=job.pk, task_id=job.task_id) != JobStatus.SUCCEEDED:
+        if worker.run_job(job_id=job.pk, task_id=job.task_id) != JobStatus.SUCCEEDED:
             logger.warning("The demo clip of %s could not be made; the feed starts without it.", character.name)
             continue
         job.refresh_from_db()

@@ -1,8 +1,8 @@
 """Motion: per-frame face motion vectors from speech, the avatar model's interface and its baseline.
 
 A motion vector is a small float32 array (MOTION_FIELDS): the renderer turns it into rig point
-displacements. Models yield vectors one frame at a time so a renderer and encoder can consume them
-as they come. The baseline here drives the mouth from phoneme timings (visemes blended with
+displacements. A model runs as a session fed audio features a chunk at a time, which returns motion
+frames as they become final, so a live stream and a whole clip go through the same code. The baseline here drives the mouth from phoneme timings (visemes blended with
 coarticulation) or, for recorded speech without timings, from the audio's energy and spectrum;
 blinks, brows, gaze and head motion are seeded procedural motion.
 """
@@ -44,12 +44,40 @@ class TimedPhone(Protocol):
     end: float
 
 
+STYLES = ("speaking", "listening")  # listening: the mouth rests, the face follows the other voice
+
+
+class MotionSession(Protocol):
+    """One incremental run of a model: audio features in a chunk at a time, motion frames out as they are ready."""
+
+    def push(self, features: AudioFeatures, phones: Sequence[TimedPhone] = ()) -> list[np.ndarray]:
+        """Add the next chunk (phone times in seconds from the session's start); return the frames now final."""
+        ...
+
+    def close(self) -> list[np.ndarray]:
+        """No more audio: return the remaining frames, so every pushed frame has come out exactly once."""
+        ...
+
+
 class MotionModel(Protocol):
     """What every avatar model implements: audio in, one motion vector per video frame out."""
+
+    def open(self, *, seed: int = 0, style: str = "speaking") -> MotionSession:
+        """Start a session; deterministic for a seed and the same chunks."""
+        ...
 
     def stream(self, features: AudioFeatures, phones: Sequence[TimedPhone], *, seed: int = 0) -> Iterator[np.ndarray]:
         """Yield features.frames vectors of MOTION_SIZE float32, in order; deterministic for a seed."""
         ...
+
+
+def stream_whole_clip(
+    model: MotionModel, features: AudioFeatures, phones: Sequence[TimedPhone], *, seed: int = 0
+) -> Iterator[np.ndarray]:
+    """A whole clip through one session: all of it pushed at once, then closed."""
+    session = model.open(seed=seed)
+    yield from session.push(features, phones)
+    yield from session.close()
 
 
 # --- visemes ----------------------------------------------------------------------------------------
@@ -149,26 +177,77 @@ ANTICIPATION = 0.02  # lips lead the sound they make by a few tens of millisecon
 ENERGY_SILENCE = 0.06  # normalised energy below which recorded speech counts as silent
 
 
+LOOKAHEAD_SECONDS = 0.25  # a frame is final once this much audio after it is known (coarticulation, smoothing)
+
+
 class BaselineMotion:
     """Rule-based motion: visemes or energy for the mouth, seeded blinks, brows, gaze and head."""
 
+    def open(self, *, seed: int = 0, style: str = "speaking") -> BaselineSession:
+        return BaselineSession(seed=seed, style=style)
+
     def stream(self, features: AudioFeatures, phones: Sequence[TimedPhone], *, seed: int = 0) -> Iterator[np.ndarray]:
-        frames, fps = features.frames, features.fps
-        rng = np.random.default_rng(seed)
-        times = (np.arange(frames) + 0.5) / fps + ANTICIPATION
-        mouth = _phone_mouth(times, phones, features.energy) if phones else _energy_mouth(features)
-        blinks = _blinks(frames, fps, rng)
-        brows = _brows(features.energy, fps, rng)
-        gaze = _gaze(frames, fps, rng)
-        head = _head(features.energy, fps, rng)
-        for index in range(frames):
-            vector = np.zeros(MOTION_SIZE, np.float32)
-            vector[[FIELD["jaw_open"], FIELD["lip_width"], FIELD["lip_round"]]] = mouth[index]
-            vector[FIELD["blink_l"]] = vector[FIELD["blink_r"]] = blinks[index]
-            vector[[FIELD["brow_l"], FIELD["brow_r"]]] = brows[index]
-            vector[[FIELD["gaze_x"], FIELD["gaze_y"]]] = gaze[index]
-            vector[FIELD["head_yaw"] :] = head[index]
-            yield vector
+        return stream_whole_clip(self, features, phones, seed=seed)
+
+
+class BaselineSession:
+    """The baseline, incrementally: each push recomputes the motion of all audio so far and releases the frames
+    more than LOOKAHEAD_SECONDS old. Every procedural part draws from its own seeded generator, so the frames
+    released early are the frames a longer clip has there too (up to the loudness the clip has reached)."""
+
+    def __init__(self, *, seed: int, style: str) -> None:
+        if style not in STYLES:
+            raise ValueError(f"Unknown motion style {style!r}; choose one of {', '.join(STYLES)}.")
+        self.seed, self.style = seed, style
+        self.fps: float | None = None
+        self.log_mel: list[np.ndarray] = []
+        self.energy: list[np.ndarray] = []
+        self.phones: list[TimedPhone] = []
+        self.sent = 0
+        self.closed = False
+
+    def push(self, features: AudioFeatures, phones: Sequence[TimedPhone] = ()) -> list[np.ndarray]:
+        if self.closed:
+            raise ValueError("The motion session is closed.")
+        if self.fps is not None and features.fps != self.fps:
+            raise ValueError(f"Every chunk must have the session's {self.fps} fps, not {features.fps}.")
+        self.fps = features.fps
+        self.log_mel.append(np.asarray(features.log_mel, np.float32))
+        self.energy.append(np.asarray(features.energy, np.float32))
+        self.phones.extend(phones)
+        frames = sum(len(energy) for energy in self.energy)
+        return self._release(frames - math.ceil(LOOKAHEAD_SECONDS * self.fps))
+
+    def close(self) -> list[np.ndarray]:
+        self.closed = True
+        return self._release(sum(len(energy) for energy in self.energy))
+
+    def _release(self, until: int) -> list[np.ndarray]:
+        if until <= self.sent or self.fps is None:
+            return []
+        motion = self._motion()[self.sent : until]
+        self.sent = until
+        return list(motion)
+
+    def _motion(self) -> np.ndarray:
+        """Motion of every frame so far, from all the audio so far."""
+        fps = float(self.fps or 0.0)
+        energy = np.concatenate(self.energy)
+        features = AudioFeatures(fps=fps, sample_rate=0, log_mel=np.concatenate(self.log_mel), energy=energy)
+        frames = len(energy)
+        blink_rng, brow_rng, gaze_rng, head_rng = (
+            np.random.default_rng(child) for child in np.random.SeedSequence(self.seed).spawn(4)
+        )
+        motion = np.zeros((frames, MOTION_SIZE), np.float32)
+        if self.style == "speaking" and frames:
+            times = (np.arange(frames) + 0.5) / fps + ANTICIPATION
+            mouth = _phone_mouth(times, self.phones, energy) if self.phones else _energy_mouth(features)
+            motion[:, [FIELD["jaw_open"], FIELD["lip_width"], FIELD["lip_round"]]] = mouth
+        motion[:, FIELD["blink_l"]] = motion[:, FIELD["blink_r"]] = _blinks(frames, fps, blink_rng)
+        motion[:, [FIELD["brow_l"], FIELD["brow_r"]]] = _brows(energy, fps, brow_rng)
+        motion[:, [FIELD["gaze_x"], FIELD["gaze_y"]]] = _gaze(frames, fps, gaze_rng)
+        motion[:, FIELD["head_yaw"] :] = _head(energy, fps, head_rng)
+        return motion
 
 
 def _phone_mouth(times: np.ndarray, phones: Sequence[TimedPhone], energy: np.ndarray) -> np.ndarray:
@@ -297,7 +376,8 @@ def _noise(frames: int, fps: float, rng: np.random.Generator, *, period: float) 
 
 def _smooth(values: np.ndarray, radius: int) -> np.ndarray:
     """Centred moving average (edges use the available samples), keeping length."""
-    if radius <= 0 or len(values) == 0:
+    radius = min(radius, (len(values) - 1) // 2)  # a kernel longer than the values would lengthen them
+    if radius <= 0:
         return np.asarray(values, np.float32)
     kernel = np.ones(2 * radius + 1, np.float32)
     total = np.convolve(values, kernel, mode="same")

@@ -25,7 +25,6 @@ from provenance import manifest, watermark
 
 logger = logging.getLogger(__name__)
 
-STAGES: tuple[str, ...] = ("speech", "features", "rig", "motion", "render", "encode", "sign")
 # Share of the progress bar each stage fills; rendering and encoding stream together.
 _WEIGHTS = {"speech": 10, "features": 3, "rig": 2, "motion": 1, "render": 74, "encode": 6, "sign": 4}
 _CHECK_EVERY = 10  # frames between cancel checks and progress reports

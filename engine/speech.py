@@ -45,7 +45,6 @@ import imageio_ffmpeg
 import numpy as np
 
 from engine import espeak
-from engine.align import warp_times
 from engine.voices import DEFAULT_VOICE, VOICES, Voice
 
 if TYPE_CHECKING:
@@ -212,6 +211,8 @@ def _speak_with_espeak(script: str, chosen: Voice) -> Speech:
 
 def _speak_with_piper(script: str, chosen: Voice) -> Speech:
     """Piper audio; phone and word timings warped onto it from eSpeak's rendition of the same script."""
+    from engine.align import warp_times  # loads torch: only where speech is made, not where voices are listed
+
     piper_voice = _piper_voice()
     samples = _piper_samples(piper_voice, script, chosen.length_scale)
     reference = espeak.speak(script, chosen.espeak_settings)

@@ -144,7 +144,9 @@ def build(directory: Path = EVAL_DIR) -> list[Sample]:
         for stale in (directory / folder).glob("*.*"):
             stale.unlink()
     samples = [*_photo_samples(directory), *_drawn_samples(directory)]
-    manifest = {"about": "Evaluation set of moderation/images/portrait.py; rebuilt by `python bench/moderation_images.py --build-set`."}
+    manifest = {
+        "about": "Evaluation set of moderation/images/portrait.py; rebuilt by `python -m bench.moderation_images --build-set`."
+    }
     manifest["samples"] = [dataclasses.asdict(sample) for sample in samples]
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return samples

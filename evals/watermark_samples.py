@@ -1,6 +1,6 @@
 """Test material for the watermark: natural-ish frames, slowly moving clips, and a real H.264 round trip.
 
-Shared by moderation/tests/test_watermark.py and bench/watermark.py so both judge the mark on the
+Shared by provenance/tests/test_watermark.py and `python -m bench.watermark` so both judge the mark on the
 same kind of content: flat gradients (where a codec drops faint detail first), hard edges, fine
 texture and sensor-like noise, plus the demo portraits the platform actually animates.
 """

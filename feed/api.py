@@ -14,9 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from characters.serializers import DetailSerializer, ReportSerializer
+from common.serializers import DetailSerializer
 from feed import selectors, services
-from feed.http import REPORTED, comment_or_404, creator_or_404, post_or_404, viewer_key
+from feed.http import comment_or_404, creator_or_404, post_or_404, viewer_key
 from feed.models import Comment, Post
 from feed.pagination import HottestFirst, NewestFirst, NewestFirstByKey, OldestFirst
 from feed.serializers import (
@@ -33,7 +33,8 @@ from feed.serializers import (
 )
 from generation import selectors as generation_selectors
 from generation.serializers import JobSerializer
-from moderation import services as moderation
+from moderation import reports
+from moderation.serializers import ReportSerializer
 
 POST_ID = OpenApiParameter("post_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 COMMENT_ID = OpenApiParameter("comment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -213,10 +214,7 @@ class ReportView(GenericAPIView):
     serializer_class = ReportSerializer
 
     def report(self, request: Request, item: Post | Comment) -> Response:
-        serializer = ReportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        moderation.report(item=item, reporter=request.user, **serializer.validated_data)
-        return Response({"detail": REPORTED}, status=status.HTTP_201_CREATED)
+        return reports.REPORT.respond(request, item)
 
 
 class PostReportView(ReportView):

@@ -7,8 +7,6 @@ from accounts.selectors import active_users
 from feed import selectors
 from feed.models import Comment, Post
 
-REPORTED = "Thank you. A moderator will review it."
-
 
 def viewer_key(request: HttpRequest) -> str:
     """Signed-in viewers count by account, anonymous ones by session (started here when they have none)."""

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from characters.models import Visibility as CharacterVisibility
 from characters.services import normalize_tags, set_tags
+from common.errors import ApplicationError
 from feed import ranking, selectors, viewcounts
 from feed.models import CAPTION_MAX, COMMENT_MAX, Comment, Follow, Like, Post, RemixRequest
 from generation import services as generation
@@ -22,11 +23,11 @@ from moderation.models import ModerationState
 from storable import text_problem
 
 
-class PostUnavailable(ValidationError):
-    """The post was deleted or taken down, so it can no longer be liked, commented on or remixed.
+class PostUnavailable(ApplicationError):
+    """The post was deleted or taken down, so it can no longer be liked, commented on or remixed (410 in the API)."""
 
-    A ValidationError, so that every form that shows refusals shows this one; the API answers 410.
-    """
+    code = "post_unavailable"
+    status = 410
 
 
 # --- counters and the hot score --------------------------------------------------------------------

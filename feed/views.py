@@ -11,22 +11,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.forms import add_service_error
 from characters import selectors as character_selectors
-from characters.forms import ReportForm
+from common.forms import REFUSALS, add_service_error, refusal_messages
 from feed import selectors, services
 from feed.forms import CommentForm, PostForm
-from feed.http import REPORTED, comment_or_404, creator_or_404, post_or_404, viewer_key
+from feed.http import comment_or_404, creator_or_404, post_or_404, viewer_key
 from feed.models import Post
 from generation import selectors as generation_selectors
 from generation.models import GenerationJob
 from generation.views import clip_maker
-from moderation import services as moderation
-from moderation.services import ContentBlocked, QuotaExceeded
+from moderation import reports
+from moderation.forms import ReportForm
 
 TILE_PAGE = 24
 FEED_TITLES = {"foryou": "For you", "following": "Following", "new": "New"}
-REFUSALS = (ValidationError, ContentBlocked, QuotaExceeded, PermissionDenied)
 
 
 def keyset_page(request: HttpRequest, posts) -> tuple[list[Post], int | None]:
@@ -138,7 +136,7 @@ def comment_add(request: HttpRequest, post_id: int) -> HttpResponse:
                 author=request.user, post=post, text=form.cleaned_data["text"], parent_id=form.cleaned_data["parent"]
             )
         except REFUSALS as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, " ".join(refusal_messages(exc)))
         else:
             if comment.moderation_state != "visible":
                 messages.info(request, "Your comment waits for a moderator; only you see it for now.")
@@ -161,17 +159,7 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
 def report_item(request: HttpRequest, post_id: int, comment_id: int | None = None) -> HttpResponse:
     post = post_or_404(request, post_id)
     item = post if comment_id is None else comment_or_404(request, comment_id)
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a reason for the report.")
-    else:
-        try:
-            moderation.report(item=item, reporter=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, REPORTED)
-    return redirect(post)
+    return reports.REPORT.on_page(request, item, back=post)
 
 
 @login_required

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from characters import selectors as character_selectors
-from characters.serializers import DetailSerializer
+from common.serializers import DetailSerializer
 from generation import selectors, services
 from generation.models import GenerationJob
 from generation.serializers import ClipSerializer, JobRequestSerializer, JobSerializer, VoiceSerializer
@@ -74,10 +74,7 @@ class JobCancelView(APIView):
     def post(self, request: Request, job_id: str) -> Response:
         """Cancel a queued or running job; a finished one answers 409."""
         job = owned_job_or_404(request, job_id)
-        try:
-            services.cancel_job(user=request.user, job=job)
-        except services.JobFinished as exc:
-            return Response({"detail": str(exc), "code": "job_finished"}, status=status.HTTP_409_CONFLICT)
+        services.cancel_job(user=request.user, job=job)
         return Response(JobSerializer(owned_job_or_404(request, job_id), context={"request": request}).data)
 
 

@@ -5,12 +5,10 @@ client still sees the end), relays each progress event, and closes after the fin
 """
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from accounts.models import User
 from generation import selectors
 from generation.models import GenerationJob
 
@@ -26,12 +24,6 @@ MAX_CLIENT_FRAMES = 20  # a client that keeps talking to a listen-only socket is
 
 def frame(state: dict[str, Any]) -> dict[str, Any]:
     return {"type": "finished" if state["finished"] else "progress", **state}
-
-
-@database_sync_to_async
-def token_user(query_string: bytes) -> User | None:
-    keys = parse_qs(query_string.decode("latin-1")).get("token", [])
-    return selectors.user_for_token(keys[0]) if keys else None
 
 
 @database_sync_to_async
@@ -52,10 +44,8 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         # Accept first: a close before accepting reaches browsers as a failed handshake, without our code.
         await self.accept()
-        user = self.scope.get("user")
+        user = self.scope.get("user")  # the session's user, or the API token's (accounts.sockets)
         if user is None or not user.is_authenticated:
-            user = await token_user(self.scope.get("query_string", b""))
-        if user is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         job = await job_by_id(self.scope["url_route"]["kwargs"]["job_id"])

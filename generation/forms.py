@@ -3,7 +3,7 @@
 from django import forms
 
 from engine import speech
-from generation.services import AUDIO_SUFFIXES
+from generation.services.request import AUDIO_SUFFIXES
 
 
 def voice_choices() -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from engine import speech
@@ -66,12 +65,6 @@ def clip_for_viewer(*, clip_id: Any, user: User) -> Clip | None:
     if not user.is_staff:
         clips = clips.filter(owner=user)
     return clips.filter(pk=pk).first()
-
-
-def user_for_token(key: str) -> User | None:
-    """The active user behind an API token, for clients that cannot send a session cookie."""
-    token = Token.objects.select_related("user").filter(key=key).first() if key else None
-    return token.user if token is not None and token.user.is_active else None
 
 
 def stage_label(job: GenerationJob) -> str:

@@ -13,4 +13,6 @@ def run_job(self, job_id: str) -> str | None:
     the run is safe to repeat: the service claims the job first and does nothing for one that
     is finished, cancelled or run by another task.
     """
-    return services.run_job(job_id=job_id, task_id=self.request.id)
+    from generation.services import worker  # the engine and torch load in the worker, never in the web process
+
+    return worker.run_job(job_id=job_id, task_id=self.request.id)

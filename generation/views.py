@@ -4,25 +4,24 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.forms import add_service_error
 from characters import selectors as character_selectors
 from characters.models import Character
+from common.forms import REFUSALS, add_service_error
 from engine import speech
-from engine.pipeline import STAGES
+from engine.stages import STAGES
 from generation import selectors, services
 from generation.forms import ClipForm
 from generation.models import GenerationJob
-from moderation.services import ContentBlocked, QuotaExceeded
+from moderation.services import ContentBlocked
 
 PAGE_SIZE = 24
 REFUSAL_FIELDS = {ContentBlocked: "script"}
-REFUSALS = (ValidationError, ContentBlocked, QuotaExceeded, PermissionDenied)
 
 
 def owned_job_or_404(request: HttpRequest, job_id: str) -> GenerationJob:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
+from common.errors import ApplicationError
+
 MAX_UPLOAD_BYTES = 10_000_000
 MAX_DIMENSION = 4096
 NORMALIZED_LONG_SIDE = 1024
@@ -49,15 +51,14 @@ JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
 
-class ImageRejected(ValueError):
+class ImageRejected(ApplicationError, ValueError):
     """str(err) is a message the uploader can act on; .code is a stable machine code.
 
     Codes: "empty", "too_large", "unsupported_format", "too_many_pixels", "corrupt".
     """
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code)
 
 
 @dataclass(frozen=True)

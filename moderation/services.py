@@ -4,6 +4,7 @@ moderator decisions with their audit trail, the likeness gallery and daily quota
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.errors import ApplicationError
 from imaging import sanitize_image
 from moderation import selectors
 from moderation.images import likeness
@@ -42,17 +44,25 @@ DECISION_STATES = {
 }
 
 
-class ContentBlocked(Exception):
+class ContentBlocked(ApplicationError):
     """Content refused outright; the message says what to change."""
+
+    code = "content_blocked"
 
     def __init__(self, message: str, *, categories: list[str], about_image: bool = False) -> None:
         super().__init__(message)
         self.categories = categories
         self.about_image = about_image
 
+    def payload(self) -> dict[str, Any]:
+        return {**super().payload(), "categories": self.categories}
 
-class QuotaExceeded(Exception):
+
+class QuotaExceeded(ApplicationError):
     """The user used up today's allowance of a metered action."""
+
+    code = "quota_exceeded"
+    status = 429
 
 
 @dataclass

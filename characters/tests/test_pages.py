@@ -84,9 +84,7 @@ def test_only_the_owner_can_edit_or_delete(client, other_user, make_character):
 
 def test_import_page(client, owner):
     client.force_login(owner)
-    response = client.post(
-        "/c/import/", {"file": SimpleUploadedFile("s.png", (CARDS / "default_Seraphina.png").read_bytes())}
-    )
+    response = client.post("/c/import/", {"file": SimpleUploadedFile("s.png", (CARDS / "default_Seraphina.png").read_bytes())})
     assert response.status_code == 302
     assert Character.objects.get(owner=owner).name == "Seraphina"
     refused = client.post("/c/import/", {"file": SimpleUploadedFile("x.json", b'{"spec": "nope"}')})

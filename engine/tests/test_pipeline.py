@@ -7,15 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine.tests.test_encode import ffmpeg_children
 from PIL import Image
 
 from engine import speech
-from engine.encode import probe
+from engine.encode import decode_frames, probe
 from engine.features import AudioFeatures
 from engine.motion import BaselineMotion
-from engine.pipeline import STAGES, Cancelled, ClipRequest, make_clip
+from engine.pipeline import Cancelled, ClipRequest, make_clip
 from engine.rig import detect_rig
+from engine.stages import STAGES
+from engine.tests.test_encode import ffmpeg_children
 from provenance import manifest, watermark
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,15 +32,6 @@ def image() -> np.ndarray:
 @pytest.fixture(scope="module")
 def identity(tmp_path_factory) -> manifest.SigningIdentity:
     return manifest.dev_identity(tmp_path_factory.mktemp("c2pa"))
-
-
-def _decoded(path: Path) -> list[np.ndarray]:
-    import imageio_ffmpeg
-
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    width, height = meta["size"]
-    return [np.frombuffer(chunk, np.uint8).reshape(height, width, 3) for chunk in reader]
 
 
 def test_a_script_becomes_a_signed_watermarked_talking_clip(tmp_path, image, identity):
@@ -58,7 +50,7 @@ def test_a_script_becomes_a_signed_watermarked_talking_clip(tmp_path, image, ide
     assert result.fallback_reason is None and result.rig_source == "mediapipe"
     assert Image.open(result.poster).format == "JPEG"
 
-    frames = _decoded(result.video)
+    frames = list(decode_frames(result.video))
     lips = detect_rig(image).scaled(512, 512).group("lips_outer")
     (x0, y0), (x1, y1) = lips.min(axis=0).astype(int) - 8, lips.max(axis=0).astype(int) + 8
     assert np.std([frame[y0:y1, x0:x1].mean() for frame in frames]) > 2  # the mouth moves
@@ -89,7 +81,7 @@ def test_the_same_seed_and_payload_give_the_same_frames(tmp_path, image, identit
     runs = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-        runs.append(_decoded(make_clip(request, workdir=tmp_path / name, identity=identity).video))
+        runs.append(list(decode_frames(make_clip(request, workdir=tmp_path / name, identity=identity).video)))
     first, second = runs
     assert len(first) == len(second)
     assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
@@ -136,7 +128,7 @@ def test_a_rendering_failure_falls_back_to_a_still_clip_and_says_why(tmp_path, i
     )
     assert result.fallback_reason == "The animation could not be rendered (RuntimeError). This clip shows the still portrait."
     assert "model exploded" in caplog.text  # the details go to the operator's log, not to the creator
-    frames = _decoded(result.video)
+    frames = list(decode_frames(result.video))
     assert np.abs(frames[0].astype(int) - frames[-1]).mean() < 2  # a still picture
     assert watermark.detect(frames).payload == result.watermark_payload
     assert manifest.verify(result.video).state == "Valid"

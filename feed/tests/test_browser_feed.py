@@ -16,6 +16,7 @@ from demo.art import DEMO_STYLES, draw_portrait
 from feed import services
 from feed.models import Post
 from generation import services as generation
+from generation.services import worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +31,7 @@ def portrait_png() -> bytes:
 
 def posted_clip(user, character, script: str, caption: str) -> Post:
     job = generation.request_clip(user=user, character=character, text=script, voice=VOICE, enqueue=False)
-    assert generation.run_job(job_id=job.pk, task_id=job.task_id) == "succeeded"
+    assert worker.run_job(job_id=job.pk, task_id=job.task_id) == "succeeded"
     job.refresh_from_db()
     return services.create_post(user=user, clip=job.clip, caption=caption, tags=["sea"], visibility="public")
 

@@ -87,7 +87,7 @@ def test_comment_reply_delete_and_report_through_forms(client, owner, other_user
 
 
 def test_the_remix_page_is_the_clip_maker_prefilled(client, other_user, post, monkeypatch):
-    monkeypatch.setattr("generation.services.enqueue_job", lambda **kwargs: None)
+    monkeypatch.setattr("generation.services.request.enqueue_job", lambda **kwargs: None)
     client.force_login(other_user)
     page = client.get(f"/p/{post.pk}/remix/").content.decode()
     assert "Remix of" in page and "Ahoy, crew!" in page and 'value="ada" checked' in page

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_queue(monkeypatch):
     """Jobs are stored but not sent to a worker: posting their clip is what these tests follow."""
-    monkeypatch.setattr("generation.services.enqueue_job", lambda **kwargs: None)
+    monkeypatch.setattr("generation.services.request.enqueue_job", lambda **kwargs: None)
 
 
 def remix(client, source: Post, **data) -> GenerationJob:

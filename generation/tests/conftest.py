@@ -12,6 +12,7 @@ from django.db import connections
 from demo.art import DEMO_STYLES, draw_portrait
 from engine import speech
 from generation.models import Clip, GenerationJob, JobStatus
+from generation.testing import clip_row
 
 FAST_VOICE = "ada"  # an eSpeak voice: no neural model to load, so test clips take about half a second
 
@@ -46,19 +47,9 @@ def job_files(stored_files) -> Callable[[], list[str]]:
 def finished_clip(job: GenerationJob, **provenance: object) -> Clip:
     """Mark the job succeeded and give it a clip as the task would leave it (the task itself is tested in test_jobs)."""
     GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100)
-    return Clip.objects.create(
-        job=job,
-        owner=job.owner,
-        character=job.character,
-        video=f"clips/{job.pk}/video.mp4",
-        poster=f"clips/{job.pk}/poster.jpg",
-        duration=1.5,
-        width=512,
-        height=512,
-        fps=25,
-        watermark_payload="00112233aabbccdd",
-        provenance={"ai_generated": True, "c2pa_state": "Trusted", "watermark_found": True, **provenance},
-    )
+    clip = clip_row(job, provenance={"ai_generated": True, "c2pa_state": "Trusted", "watermark_found": True, **provenance})
+    clip.save(force_insert=True)
+    return clip
 
 
 def wav_bytes(seconds: float, *, rate: int = 16000) -> bytes:
@@ -78,9 +69,9 @@ def recording() -> Callable[..., SimpleUploadedFile]:
 
 def run_job_in_thread(job_id: str, task_id: str) -> str | None:
     """Run a job the way a worker thread does, closing the thread's database connection afterwards."""
-    from generation import services
+    from generation.services import worker
 
     try:
-        return services.run_job(job_id=job_id, task_id=task_id)
+        return worker.run_job(job_id=job_id, task_id=task_id)
     finally:
         connections.close_all()

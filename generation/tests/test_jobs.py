@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 
+from engine import speech
 from generation import services, tasks
 from generation.models import Clip, GenerationJob, JobStatus
 from generation.tests.conftest import FAST_VOICE, run_job_in_thread
@@ -48,7 +49,7 @@ def test_the_default_voice_is_the_characters_own_when_the_catalogue_has_it(owner
     clip_character.voice = "basil"
     assert request(owner, clip_character, text="Hi.", voice="").voice == "basil"
     clip_character.voice = "a voice from an imported card"
-    assert request(owner, clip_character, text="Hi.", voice="").voice == services.speech.DEFAULT_VOICE
+    assert request(owner, clip_character, text="Hi.", voice="").voice == speech.DEFAULT_VOICE
 
 
 def test_the_daily_quota_refuses_the_sixth_clip_and_queues_nothing(owner, clip_character, django_capture_on_commit_callbacks):
@@ -65,7 +66,7 @@ def test_the_daily_quota_refuses_the_sixth_clip_and_queues_nothing(owner, clip_c
     [
         ({"text": ""}, "script"),
         ({"text": "… !!! …"}, "script"),
-        ({"text": "x" * (services.speech.MAX_SCRIPT_CHARS + 1)}, "script"),
+        ({"text": "x" * (speech.MAX_SCRIPT_CHARS + 1)}, "script"),
         ({"text": "Nul \x00 inside"}, "script"),
         ({"text": "Hello.", "voice": "no-such-voice"}, "voice"),
     ],
@@ -244,7 +245,7 @@ def test_a_recording_is_lip_synced_and_deleted_when_the_job_ends(
 def test_a_script_too_long_to_say_fails_the_job_with_the_engines_message(
     owner, clip_character, job_files, django_capture_on_commit_callbacks
 ):
-    script = ("Well, here is a rather long story about nothing in particular. " * 16)[: services.speech.MAX_SCRIPT_CHARS]
+    script = ("Well, here is a rather long story about nothing in particular. " * 16)[: speech.MAX_SCRIPT_CHARS]
     job = request(owner, clip_character, text=script, voice="rex")  # a slow voice: over a minute of speech
     assert run(job, django_capture_on_commit_callbacks) == JobStatus.FAILED
     job.refresh_from_db()

@@ -4,14 +4,13 @@ import shutil
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from characters.models import Character
+from common.forms import REFUSALS, refusal_messages
 from generation import services, tasks
 from generation.models import GenerationJob, JobStatus
-from moderation.services import ContentBlocked, QuotaExceeded
 
 
 class Command(BaseCommand):
@@ -68,7 +67,5 @@ class Command(BaseCommand):
     def submit(self, **request) -> GenerationJob:
         try:
             return services.request_clip(**request, enqueue=False)
-        except (PermissionDenied, ContentBlocked, QuotaExceeded) as exc:
-            raise CommandError(str(exc)) from exc
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
+        except REFUSALS as exc:
+            raise CommandError(" ".join(refusal_messages(exc))) from exc

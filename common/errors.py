@@ -1,0 +1,30 @@
+"""The one error type every domain refusal derives from, so the API maps refusals to responses in one place.
+
+Framework-free on purpose: the framework-free libraries (cards, imaging) raise it too.
+"""
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A refusal the client can act on: a stable machine code, an HTTP status and a message safe to show as is."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    @property
+    def messages(self) -> list[str]:
+        """The message as a list, the shape pages already show Django's ValidationError in."""
+        return [self.message]
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body of the error response; subclasses add their own fields."""
+        return {"detail": self.message, "code": self.code}
