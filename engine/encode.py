@@ -140,7 +140,7 @@ def probe(path: Path) -> dict:
     return info
 
 
-def _check_frame(frame: np.ndarray, expected: tuple[int, int] | None, *, require_even: bool = True) -> tuple[int, int]:
+def _check_frame(frame: object, expected: tuple[int, int] | None, *, require_even: bool = True) -> tuple[int, int]:
     """Validate one frame; returns (height, width). Even sizes are required by yuv420p chroma subsampling."""
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
         shape = getattr(frame, "shape", None)
@@ -185,6 +185,7 @@ def _stream_to_ffmpeg(frames: Iterator[np.ndarray], command: list[str], *, total
     """Pipe exactly ``total`` frames into ffmpeg; returns the poster frame. Kills ffmpeg on any failure."""
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr)
+        assert process.stdin is not None  # stdin=PIPE
         try:
             poster = _write_frames(process.stdin, frames, total=total, poster_frame=poster_frame)
             process.stdin.close()
@@ -208,13 +209,18 @@ def _stream_to_ffmpeg(frames: Iterator[np.ndarray], command: list[str], *, total
 def _write_frames(pipe: IO[bytes], frames: Iterator[np.ndarray], *, total: int, poster_frame: int) -> np.ndarray:
     """Write exactly ``total`` frames, repeating the last once the iterator runs dry; returns frame ``poster_frame`` (clamped)."""
     poster_index = min(max(poster_frame, 0), total - 1)
-    poster = frame = expected = None
+    poster: np.ndarray | None = None
+    frame: np.ndarray | None = None
+    expected = None
     for index in range(total):
         frame = next(frames, frame)  # an exhausted iterator keeps answering with the last frame
         expected = _check_frame(frame, expected)
+        assert frame is not None  # _check_frame refuses anything but an RGB array
         if index == poster_index:
             poster = frame.copy()
         pipe.write(np.ascontiguousarray(frame).data)
+    if poster is None:
+        raise ValueError("there were no frames to encode")
     return poster
 
 

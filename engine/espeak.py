@@ -150,6 +150,8 @@ def data_path() -> Path:
             path = ctypes.c_char_p()
             library.espeak_Info.restype = ctypes.c_char_p
             library.espeak_Info(ctypes.byref(path))
+            if path.value is None:
+                raise EspeakError("libespeak-ng did not say where its voice data is.")
             return Path(path.value.decode())
         finally:
             _close(library)

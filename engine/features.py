@@ -126,7 +126,7 @@ def _log_mel(audio: np.ndarray, frames: int, hop: float, window_length: int, n_f
     return torch.cat(rows).numpy().astype(np.float32, copy=False)
 
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
     """Slaney mel scale: linear (3 mels per 200 Hz) below 1 kHz, logarithmic above."""
     hz = np.asarray(hz, dtype=np.float64)
     linear = hz / (200.0 / 3.0)

@@ -39,9 +39,16 @@ MOTION_SIZE = len(MOTION_FIELDS)
 
 
 class TimedPhone(Protocol):
-    symbol: str  # IPA
-    start: float
-    end: float
+    """A phone with its seconds; read-only, so frozen dataclasses (engine.speech.Phone) qualify."""
+
+    @property
+    def symbol(self) -> str: ...  # IPA
+
+    @property
+    def start(self) -> float: ...
+
+    @property
+    def end(self) -> float: ...
 
 
 STYLES = ("speaking", "listening")  # listening: the mouth rests, the face follows the other voice

@@ -121,11 +121,12 @@ def make_clip(
     run = _Run(on_progress, should_cancel)
     payload = request.payload or watermark.new_payload()
     with run.stage("speech"):
-        speech = (
-            speech_stage.synthesize(request.text, request.voice)
-            if request.text is not None
-            else speech_stage.load_audio(request.audio)
-        )
+        if request.text is not None:
+            speech = speech_stage.synthesize(request.text, request.voice)
+        elif request.audio is not None:
+            speech = speech_stage.load_audio(request.audio)
+        else:
+            raise speech_stage.SpeechError("A clip needs a script or a recording.")
         wav = workdir / "speech.wav"
         speech.write_wav(wav)
     with run.stage("features"):

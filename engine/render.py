@@ -157,7 +157,7 @@ class Renderer:
         ids = np.full((ry1 - ry0, rx1 - rx0), _EMPTY, np.uint8)
         fixed = np.round((corners - [rx0, ry0]) * 16).astype(np.int32)  # 4 fractional bits
         for index in np.flatnonzero(visible):
-            cv2.fillConvexPoly(ids, fixed[index], int(index), lineType=cv2.LINE_8, shift=4)
+            cv2.fillConvexPoly(ids, fixed[index], (int(index),), lineType=cv2.LINE_8, shift=4)
         # Each coefficient of the pixel's triangle, looked up by triangle id (uint8 → float32 tables).
         a, b, c, d, e, f = (cv2.LUT(ids, affine[:, k]) for k in range(6))
         map_x = a * self._grid_x + b * self._grid_y + c
@@ -349,7 +349,7 @@ def _paint_mouth(frame: np.ndarray, face: np.ndarray, axes: _Axes, jaw: float) -
         return
     x0, y0, x1, y1 = box
     mask = _polygon_mask(smooth - [x0, y0], (y1 - y0, x1 - x0))
-    interior = _mouth_interior(mask.shape, ring - [x0, y0], axes, opening, jaw)
+    interior = _mouth_interior((mask.shape[0], mask.shape[1]), ring - [x0, y0], axes, opening, jaw)
     alpha = (mask.astype(np.float32) / 255)[..., None]
     patch = frame[y0:y1, x0:x1].astype(np.float32)
     frame[y0:y1, x0:x1] = np.clip(patch * (1 - alpha) + interior * alpha, 0, 255).astype(np.uint8)
@@ -403,7 +403,7 @@ def _paint_lid(frame: np.ndarray, open_eye: np.ndarray, eye: np.ndarray, colour:
     mask = _polygon_mask(polygon - [x0, y0], (y1 - y0, x1 - x0))
     lash = np.zeros_like(mask)
     thickness = max(1, round(0.06 * axes.eye_width))
-    cv2.polylines(lash, [np.round((edge - [x0, y0]) * 16).astype(np.int32)], False, 255, thickness, cv2.LINE_AA, shift=4)
+    cv2.polylines(lash, [np.round((edge - [x0, y0]) * 16).astype(np.int32)], False, (255,), thickness, cv2.LINE_AA, shift=4)
     skin = (mask.astype(np.float32) / 255 * opacity)[..., None]
     dark = (lash.astype(np.float32) / 255 * opacity * 0.8)[..., None]
     patch = frame[y0:y1, x0:x1].astype(np.float32)
@@ -423,7 +423,7 @@ def _polygon_box(polygon: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int,
 def _polygon_mask(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Anti-aliased uint8 mask of a polygon (sub-pixel corners)."""
     mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon * 16).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=4)
+    cv2.fillPoly(mask, [np.round(polygon * 16).astype(np.int32)], (255,), lineType=cv2.LINE_AA, shift=4)
     return mask
 
 
@@ -445,7 +445,7 @@ def _badge(width: int, height: int) -> tuple[np.ndarray, np.ndarray, int, int]:
     colour = np.zeros((box_h, box_w, 3), np.uint8)
     alpha = np.full((box_h, box_w), 0.55, np.float32)
     text = np.zeros((box_h, box_w), np.uint8)
-    cv2.putText(text, BADGE_TEXT, (pad, pad + text_h), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thickness, cv2.LINE_AA)
+    cv2.putText(text, BADGE_TEXT, (pad, pad + text_h), cv2.FONT_HERSHEY_SIMPLEX, scale, (255,), thickness, cv2.LINE_AA)
     glyph = text.astype(np.float32) / 255
     colour[:] = (glyph[..., None] * 255).astype(np.uint8)
     alpha = np.maximum(alpha, glyph)

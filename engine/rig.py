@@ -235,7 +235,7 @@ def _face_mesh_landmarks(image: np.ndarray) -> np.ndarray | None:
 
 def _haar_face_box(image: np.ndarray) -> tuple[float, float, float, float] | None:
     gray = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")  # type: ignore[attr-defined]  # cv2.data exists at run time; the stubs omit it
     side = min(gray.shape)
     faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(max(24, side // 8),) * 2)
     if len(faces) == 0:

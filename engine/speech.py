@@ -219,7 +219,8 @@ def _speak_with_piper(script: str, chosen: Voice) -> Speech:
     phones, words = _timeline(reference, script)
     if samples.size == 0 or not phones:
         raise SpeechError("The script has nothing that can be spoken. Write words rather than symbols.")
-    spans = np.array([(item.start, item.end) for item in (*phones, *words)]).reshape(-1)
+    timed: list[Phone | Word] = [*phones, *words]
+    spans = np.array([(item.start, item.end) for item in timed]).reshape(-1)
     warped = warp_times(reference.samples / 32768.0, reference.sample_rate, samples, piper_voice.config.sample_rate, spans)
     starts, ends = warped[0::2].tolist(), warped[1::2].tolist()
     count = len(phones)

@@ -128,7 +128,7 @@ def operator_identity(chain_path: Path, key_path: Path, root_path: Path | None =
     certificates = _load_certificates(chain_pem, Path(chain_path))
     key = _load_private_key(key_pem, Path(key_path))
     _check_key_matches(certificates, key, Path(chain_path), Path(key_path))
-    if root_pem is not None:
+    if root_pem is not None and root_path is not None:
         _load_certificates(root_pem, Path(root_path))
     identity = SigningIdentity(chain_pem=b"".join(map(_certificate_pem, certificates)), key_pem=_pkcs8(key), root_pem=root_pem)
     _probe(identity, certificates[0])
@@ -533,7 +533,7 @@ def _declares_ai(store: dict[str, Any], label: str | None, seen: set[str]) -> bo
     """True when this manifest, or one of its ingredients' manifests, has an action with an AI
     digitalSourceType: an AI image later edited elsewhere is still AI-generated content."""
     manifest = (store.get("manifests") or {}).get(label)
-    if manifest is None or label in seen:
+    if manifest is None or label is None or label in seen:
         return False
     seen.add(label)
     if any(_is_ai_source(action.get("digitalSourceType")) for action in _actions(manifest)):

@@ -300,7 +300,7 @@ def _sync_surface(spectrum: np.ndarray, pattern: _Pattern) -> np.ndarray:
 
 def _peak(surface: np.ndarray) -> tuple[float, float, float]:
     """Sub-pixel peak position (row, column) and peak-to-sidelobe ratio of a correlation surface."""
-    row, col = np.unravel_index(int(np.argmax(surface)), surface.shape)
+    row, col = (int(index) for index in np.unravel_index(int(np.argmax(surface)), surface.shape))
     spread = float(surface.std())
     ratio = float(surface[row, col] / spread) if spread > 0 else 0.0
     return _vertex(surface[:, col], row), _vertex(surface[row, :], col), ratio
@@ -313,19 +313,24 @@ def _vertex(line: np.ndarray, index: int) -> float:
     return float(index + (0.5 * (before - after) / curvature if curvature < 0 else 0.0))
 
 
+def _summed(arrays: Iterable[np.ndarray]) -> np.ndarray:
+    """The sum of one or more arrays, typed as an array (the builtin sum's start value is the int 0)."""
+    return functools.reduce(np.add, arrays)
+
+
 # --- reading: scale -----------------------------------------------------------------------------
 
 
 def _decide_scale(grays: list[np.ndarray], pattern: _Pattern) -> float:
     """1.0 when the sync is clear at native scale, else the scale a scan finds, if the fold there confirms it."""
     residuals = [_residual(gray) for gray in grays]
-    native = _peak(_sync_surface(sum(np.fft.rfft2(_fold(residual)) for residual in residuals), pattern))[2]
+    native = _peak(_sync_surface(_summed(np.fft.rfft2(_fold(residual)) for residual in residuals), pattern))[2]
     if native >= SYNC_ACCEPT or min(grays[0].shape) < TILE // 2:
         return 1.0
     scale = _scan_scale(residuals, pattern)
     if scale is None or abs(scale - 1.0) < 0.003:
         return 1.0
-    rescaled = _peak(_sync_surface(sum(_tile_spectrum(gray, scale) for gray in grays), pattern))[2]
+    rescaled = _peak(_sync_surface(_summed(_tile_spectrum(gray, scale) for gray in grays), pattern))[2]
     return scale if rescaled > native else 1.0
 
 
@@ -334,7 +339,7 @@ def _scan_scale(residuals: list[np.ndarray], pattern: _Pattern) -> float | None:
 
     None when even the best coarse candidate looks like unmarked input, which ends the search early.
     """
-    spectrum = sum(_centered_spectrum(residual) for residual in residuals)
+    spectrum = _summed(_centered_spectrum(residual) for residual in residuals)
     coarse = np.arange(math.log(SCALE_RANGE[0]), math.log(SCALE_RANGE[1]), SCALE_STEP)
     peaks = _sync_peaks(spectrum, coarse, pattern)
     best = int(np.argmax(peaks))
@@ -421,6 +426,8 @@ class _Shape:
         dimensions than coded bits, and the mark puts nothing there.
         """
         self.settle()
+        if self.total is None:
+            raise ValueError("No frames were read.")
         pattern = self.pattern
         row, col, _ = _peak(_sync_surface(self.total, pattern))
         aligned = np.array(self.data) * np.exp(2j * np.pi * (pattern.data_u * row + pattern.data_cols * col) / TILE)
@@ -440,7 +447,7 @@ class _Reading:
 def _read(frames: Iterable[np.ndarray], key: bytes) -> _Reading:
     """Per-frame soft bits; frames are grouped by size and each group is aligned as a whole."""
     pattern = _pattern(key)
-    shapes: dict[tuple[int, int], _Shape] = {}
+    shapes: dict[tuple[int, ...], _Shape] = {}
     for frame in frames:
         gray = _luma(frame)
         if gray.shape not in shapes:

@@ -37,5 +37,7 @@ def test_starting_the_web_process_loads_no_model_library():
 
 def test_the_worker_does_load_them():
     """The check above can fail: the worker's module does pull torch in."""
-    code = START_WEB.replace("import config.asgi", "import config.asgi\nimport generation.services.worker").format(heavy=set(HEAVY))
+    code = START_WEB.replace("import config.asgi", "import config.asgi\nimport generation.services.worker").format(
+        heavy=set(HEAVY)
+    )
     assert "torch" in loaded_by(code)
