@@ -1,9 +1,13 @@
 """Reads of accounts."""
 
+import re
+
 from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+
+TOKEN_KEY = re.compile(r"[0-9a-f]{40}")  # what rest_framework.authtoken generates
 
 
 def active_users() -> QuerySet[User]:
@@ -12,5 +16,7 @@ def active_users() -> QuerySet[User]:
 
 def user_for_token(key: str) -> User | None:
     """The active user behind an API token, for clients that cannot send a session cookie."""
-    token = Token.objects.select_related("user").filter(key=key).first() if key else None
+    if not TOKEN_KEY.fullmatch(key):  # also keeps NUL and other junk away from the database
+        return None
+    token = Token.objects.select_related("user").filter(key=key).first()
     return token.user if token is not None and token.user.is_active else None
