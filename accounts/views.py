@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from accounts import services
 from accounts.forms import ProfileForm, SignUpForm
 from common.forms import REFUSALS, add_service_error
+from imaging import ImageRejected
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
@@ -46,7 +47,7 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
                 remove_avatar=form.cleaned_data["remove_avatar"],
             )
         except REFUSALS as exc:
-            add_service_error(form, exc, field="avatar")
+            add_service_error(form, exc, field="avatar" if isinstance(exc, ImageRejected) else None)
         else:
             messages.success(request, "Profile saved.")
             return redirect("profile", username=user.username)

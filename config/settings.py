@@ -4,6 +4,7 @@ Every variable is documented in the README. Production sets DATABASE_URL, REDIS_
 variables, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -237,6 +238,20 @@ SPECTACULAR_SETTINGS = {
 # person's reference photo hold a portrait for review.
 LIKENESS_DISTANCE_THRESHOLD = float(os.environ.get("LIKENESS_DISTANCE_THRESHOLD", "0.5"))
 CLIP_DAILY_QUOTA = int(os.environ.get("CLIP_DAILY_QUOTA", "5"))
+# Shown with every refusal of text that reads as self-harm, by LANGUAGE_CODE (then its language, then "default").
+# A JSON file of the same shape in CRISIS_RESOURCES_FILE replaces these.
+CRISIS_RESOURCES: dict[str, list[dict[str, str]]] = {
+    "en-us": [
+        {"name": "988 Suicide & Crisis Lifeline", "contact": "Call or text 988", "url": "https://988lifeline.org"},
+        {"name": "Crisis Text Line", "contact": "Text HOME to 741741", "url": "https://www.crisistextline.org"},
+    ],
+    "en-gb": [{"name": "Samaritans", "contact": "Call 116 123", "url": "https://www.samaritans.org"}],
+    "default": [
+        {"name": "Find a Helpline", "contact": "Free, confidential support in your country", "url": "https://findahelpline.com"}
+    ],
+}
+if os.environ.get("CRISIS_RESOURCES_FILE"):
+    CRISIS_RESOURCES = json.loads(Path(os.environ["CRISIS_RESOURCES_FILE"]).read_text(encoding="utf-8"))
 # A visible "AI-generated" badge in the corner of every clip, on top of the watermark and the C2PA manifest.
 CLIP_AI_BADGE = env_bool("CLIP_AI_BADGE", True)
 # C2PA signing: the operator's certificate chain (leaf first) and key; without them a development

@@ -44,18 +44,43 @@ DECISION_STATES = {
 }
 
 
+SELF_HARM_CATEGORIES = frozenset({"self-harm", "self-harm/intent", "self-harm/instructions"})
+SUPPORT_MESSAGE = (
+    "It sounds like you may be going through something really hard. You don't have to face it alone: "
+    "people at these services are there to listen, day and night."
+)
+SUPPORT_REFUSAL = "We can't post this text, but you can reach someone right now:"
+
+
 class ContentBlocked(ApplicationError):
-    """Content refused outright; the message says what to change."""
+    """Content refused outright; the message says what to change. Self-harm refusals also carry crisis support."""
 
     code = "content_blocked"
 
     def __init__(self, message: str, *, categories: list[str], about_image: bool = False) -> None:
-        super().__init__(message)
+        self.support = crisis_support() if SELF_HARM_CATEGORIES & set(categories) else None
+        # For self-harm the person matters more than the rule: no category list, no "rewrite it".
+        super().__init__(f"{SUPPORT_MESSAGE} {SUPPORT_REFUSAL}" if self.support else message)
         self.categories = categories
         self.about_image = about_image
 
+    @property
+    def messages(self) -> list[str]:
+        """Pages show the message and, for self-harm, one line per crisis service."""
+        resources = self.support["resources"] if self.support else []
+        return [self.message, *(f"{r['name']}: {r['contact']} ({r['url']})." for r in resources)]
+
     def payload(self) -> dict[str, Any]:
-        return {**super().payload(), "categories": self.categories}
+        extra = {"support": self.support} if self.support else {}
+        return {**super().payload(), "categories": self.categories, **extra}
+
+
+def crisis_support(locale: str | None = None) -> dict[str, Any]:
+    """What a self-harm refusal shows: a caring line and the crisis services of the operator's locale (CRISIS_RESOURCES)."""
+    resources = settings.CRISIS_RESOURCES
+    locale = (locale or settings.LANGUAGE_CODE).lower()
+    chosen = resources.get(locale) or resources.get(locale.split("-")[0]) or resources["default"]
+    return {"message": SUPPORT_MESSAGE, "resources": list(chosen)}
 
 
 class QuotaExceeded(ApplicationError):
@@ -92,6 +117,19 @@ def screen_text(screening: Screening, fields: dict[str, str]) -> None:
         )
     if verdict.decision == "review":
         screening.hold(f"Held for review: the text may break the rules ({', '.join(verdict.categories)}).")
+
+
+def require_clear_text(text_fields: dict[str, str], *, what: str) -> None:
+    """Text shown publicly with no moderator in between (clip scripts, profiles): refuse what the check blocks
+    and what it would hold for review, with the categories, so the author can rephrase."""
+    screening = screen(text_fields=text_fields)
+    if screening.state != ModerationState.VISIBLE:
+        categories = list(screening.text_verdict.get("categories", []))
+        raise ContentBlocked(
+            f"{what} may break the rules ({', '.join(categories) or 'unclear'}). It is public without a moderator's "
+            "review, so it must pass the checks. Please rephrase it.",
+            categories=categories,
+        )
 
 
 def screen_portrait(screening: Screening, portrait: bytes, *, attested_own_likeness: bool) -> None:

@@ -80,18 +80,6 @@ def resolve_voice(*, voice: str, character: Character) -> str:
     return character.voice if character.voice in speech.VOICES else speech.DEFAULT_VOICE
 
 
-def screen_script(script: str) -> None:
-    """Blocked text is refused by moderation; text it would hold for review is refused too, since clips are public media."""
-    screening = moderation.screen(text_fields={"script": script})
-    if screening.state != ModerationState.VISIBLE:
-        categories = list(screening.text_verdict.get("categories", []))
-        raise moderation.ContentBlocked(
-            f"This script may break the rules ({', '.join(categories) or 'unclear'}). Clips are public, so scripts "
-            "must pass the checks without a moderator's review. Please rephrase it.",
-            categories=categories,
-        )
-
-
 def audio_suffix(audio_file: File) -> str:
     suffix = Path(audio_file.name or "").suffix.lower()
     if suffix not in AUDIO_SUFFIXES:
@@ -135,7 +123,7 @@ def request_clip(
     script = check_script(text) if audio_file is None else ""
     voice = resolve_voice(voice=voice, character=character)
     if script:
-        screen_script(script)
+        moderation.require_clear_text({"script": script}, what="This script")
     suffix = check_recording(audio_file) if audio_file is not None else ""
     job = GenerationJob(
         id=uuid.uuid4(),
