@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "characters",
     "generation",
     "feed",
+    "demo",
 ]
 
 MIDDLEWARE = [
