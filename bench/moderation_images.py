@@ -1,13 +1,15 @@
-"""Measure the portrait photo check and the likeness matcher on evals/data/portraits/.
+"""Measure the portrait photo check and the likeness matcher.
 
     python -m bench.moderation_images                      # evaluate; prints JSON
-    python -m bench.moderation_images --build-set          # regenerate the evaluation set and its README table
+    python -m bench.moderation_images --fixtures DIR       # portraits in DIR, all expected to pass (default: shared fixtures)
+    python -m bench.moderation_images --build-set          # regenerate the procedural evaluation set and its README table
+    python -m bench.moderation_images --gather heldout DIR # copy the held-out (or train) portraits out of unpacked packages
     python -m bench.moderation_images --likeness-dir DIR   # also: distances between PERSON_*.jpg files in DIR
 
-The shipped model is fitted on the shipped set (`python -m training.portrait_model`), so the in-sample
-figures flatter it; the leave-one-source-out figures (each source photo or drawing family held out in
-turn, model refitted without it) are the honest ones. Both are printed. The shared SillyTavern cards
-are never fitted on: they are the only drawings not made by this project.
+The honest figures are the held-out ones (evals/data/portraits/heldout/, from packages the
+training set shares nothing with, plus the two SillyTavern cards) and those on the fixtures
+directory, which is read in place and never copied or fitted on. The training set's figures are
+in-sample and only show that the head fits.
 """
 
 from __future__ import annotations
@@ -20,40 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from bench import harness
-from evals.portraits import EVAL_DIR, SOURCE_PHOTOS, Sample, build, load_samples
+from evals.portraits import EVAL_DIR, Sample, build, gather, load_gathered, load_samples, shared_card_samples
 from moderation.images import portrait as images
 from moderation.images.upload import load_upload
-from training.portrait_model import fit_logistic, predict, sample_features
+from training.portrait_model import training_samples
 
-
-def cross_validated(samples: list[Sample], x: np.ndarray) -> np.ndarray:
-    """Photo probabilities with each group (source photo / drawing family) predicted by a model fitted without it."""
-    y = np.array([sample.label == "photo" for sample in samples])
-    groups = np.array([sample.group for sample in samples])
-    fitted = np.array([sample.group != "shared_cards" for sample in samples])
-    probabilities = np.zeros(len(samples))
-    for group in sorted(set(groups)):
-        held_out = groups == group
-        params = fit_logistic(x[fitted & ~held_out], y[fitted & ~held_out])
-        probabilities[held_out] = predict(params, x[held_out])
-    return probabilities
+FIXTURES_DIR = harness.ROOT.parent / "shared" / "fixtures" / "portraits"
 
 
 # --- metrics ---------------------------------------------------------------------------------------------
-
-
-def photo_metrics(labels: list[bool], predicted: list[bool]) -> dict:
-    """Accuracy, precision and recall of "is a photograph", with the confusion matrix."""
-    tp = sum(1 for truth, guess in zip(labels, predicted, strict=True) if truth and guess)
-    fp = sum(1 for truth, guess in zip(labels, predicted, strict=True) if not truth and guess)
-    fn = sum(1 for truth, guess in zip(labels, predicted, strict=True) if truth and not guess)
-    tn = len(labels) - tp - fp - fn
-    return {
-        "accuracy": round((tp + tn) / len(labels), 3),
-        "precision_photo": round(tp / (tp + fp), 3) if tp + fp else None,
-        "recall_photo": round(tp / (tp + fn), 3) if tp + fn else None,
-        "confusion": {"photo_as_photo": tp, "photo_as_drawn": fn, "drawn_as_photo": fp, "drawn_as_drawn": tn},
-    }
 
 
 def decision_metrics(samples: list[Sample], decisions: list[str]) -> dict:
@@ -63,14 +40,23 @@ def decision_metrics(samples: list[Sample], decisions: list[str]) -> dict:
         matrix[sample.expected][decision] += 1
     drawn = [decision for sample, decision in zip(samples, decisions, strict=True) if sample.label == "drawn"]
     people = [decision for sample, decision in zip(samples, decisions, strict=True) if sample.expected == "block"]
+    others = [decision for sample, decision in zip(samples, decisions, strict=True) if sample.expected != "block"]
     return {
+        "images": len(samples),
+        "real_person_photos": len(people),
+        "real_person_photos_held": _share(len(people) - people.count("allow"), len(people)),
+        "others": len(others),
+        "others_passed": _share(others.count("allow"), len(others)),
         "accuracy": round(sum(s.expected == d for s, d in zip(samples, decisions, strict=True)) / len(samples), 3),
-        "real_person_photos_blocked": round(people.count("block") / len(people), 3),
-        "real_person_photos_blocked_or_reviewed": round((people.count("block") + people.count("review")) / len(people), 3),
-        "false_block_rate_drawn": round(drawn.count("block") / len(drawn), 3),
-        "review_rate_drawn": round(drawn.count("review") / len(drawn), 3),
+        "real_person_photos_blocked": _share(people.count("block"), len(people)),
+        "false_block_rate_drawn": _share(drawn.count("block"), len(drawn)),
+        "review_rate_drawn": _share(drawn.count("review"), len(drawn)),
         "confusion": {f"expected_{expected}": dict(sorted(row.items())) for expected, row in sorted(matrix.items())},
     }
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(count / total, 3) if total else None
 
 
 def haar_baseline(samples: list[Sample]) -> list[str]:
@@ -186,44 +172,43 @@ def latency_summary(latencies: list[float]) -> dict:
     }
 
 
-def evaluate(likeness_directory: Path | None = None) -> dict:
-    """Every figure of the report: in-sample and leave-one-source-out, the two baselines, latency, likeness."""
-    samples = load_samples()
+def fixture_samples(directory: Path) -> list[Sample]:
+    """Every image in the directory, read in place, each expected to pass (none is a photo of a real person)."""
+    files = sorted(path for path in directory.iterdir() if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
+    return [Sample(str(path), "drawn", False, "fixtures", str(path), "not copied", "as is") for path in files]
+
+
+def judged(samples: list[Sample]) -> tuple[dict, list[float], list[str]]:
+    """Decision figures, seconds per image, and the wrong decisions in words."""
     verdicts, latencies = timed_checks(samples)
-    labels = [sample.label == "photo" for sample in samples]
-    cv_probabilities = cross_validated(samples, sample_features(samples))
     decisions = [verdict.decision for verdict in verdicts]
-    cv_decisions = [images.decide(p, v.faces, False) for p, v in zip(cv_probabilities, verdicts, strict=True)]
-    shared = [(s, v) for s, v in zip(samples, verdicts, strict=True) if s.group == "shared_cards"]
+    wrong = [
+        f"{Path(s.file).name}: expected {s.expected}, got {d} (p={v.photo_probability:.2f}, faces={v.faces})"
+        for s, d, v in zip(samples, decisions, verdicts, strict=True)
+        if (s.expected == "block") != (d != "allow")
+    ]
+    return decision_metrics(samples, decisions), latencies, wrong
+
+
+def evaluate(fixtures: Path | None, likeness_directory: Path | None = None) -> dict:
+    """Held-out and fixture figures (the honest ones), in-sample training figures, a baseline, latency, likeness."""
+    heldout = load_gathered("heldout") + shared_card_samples()
+    heldout_figures, latencies, heldout_wrong = judged(heldout)
     result = {
-        "set": {
-            "images": len(samples),
-            "photos": sum(labels),
-            "photos_of_people": sum(s.expected == "block" for s in samples),
-            "photo_sources": len(SOURCE_PHOTOS),
-            "drawn": len(samples) - sum(labels),
-            "groups": dict(Counter(s.group for s in samples)),
-        },
-        "photo_classifier_in_sample": photo_metrics(labels, [v.photo_probability >= images.BLOCK_AT for v in verdicts]),
-        "photo_classifier_leave_one_source_out": photo_metrics(labels, [p >= images.BLOCK_AT for p in cv_probabilities]),
-        "decisions_in_sample": decision_metrics(samples, decisions),
-        "decisions_leave_one_source_out": decision_metrics(samples, cv_decisions),
-        "baseline_haar_face_blocks": decision_metrics(samples, haar_baseline(samples)),
-        "baseline_exif_only": decision_metrics(samples, ["allow"] * len(samples))
-        | {"note": "no image in the set carries camera EXIF"},
-        "wrong_decisions_leave_one_source_out": [
-            f"{Path(s.file).name}: expected {s.expected}, got {d} (p={p:.2f}, faces={v.faces})"
-            for s, d, p, v in zip(samples, cv_decisions, cv_probabilities, verdicts, strict=True)
-            if d != s.expected
-        ],
-        "shared_cards": {
-            Path(s.file).name: {"decision": v.decision, "photo_probability": v.photo_probability, "faces": v.faces}
-            for s, v in shared
-        },
-        "latency_s": latency_summary(latencies),
-        "exif_effect": exif_effect(next(s for s in samples if s.group == "hopper")),
-        "likeness": likeness_distances(samples),
+        "model": images.load_model().about,
+        "heldout": heldout_figures | {"groups": dict(Counter(s.group for s in heldout)), "wrong": heldout_wrong},
+        "baseline_haar_face_blocks_heldout": decision_metrics(heldout, haar_baseline(heldout)),
     }
+    if fixtures and fixtures.is_dir():
+        fixture_figures, fixture_latencies, fixture_wrong = judged(fixture_samples(fixtures))
+        result["fixtures"] = fixture_figures | {"directory": str(fixtures), "wrong": fixture_wrong}
+        latencies += fixture_latencies
+    training = training_samples()
+    training_figures, _, training_wrong = judged(training)
+    result["training_in_sample"] = training_figures | {"wrong": training_wrong}
+    result["latency_s"] = latency_summary(latencies)
+    result["exif_effect"] = exif_effect(next(s for s in load_samples(include_shared=False) if s.group == "hopper"))
+    result["likeness"] = likeness_distances(load_samples(include_shared=False))
     if likeness_directory:
         result["likeness_extra"] = likeness_dir(likeness_directory)
     return result
@@ -243,7 +228,11 @@ def write_readme_table(samples: list[Sample]) -> None:
 
 def main() -> None:
     parser = harness.parser(__doc__)
-    parser.add_argument("--build-set", action="store_true", help="regenerate the evaluation set and README table")
+    parser.add_argument("--build-set", action="store_true", help="regenerate the procedural evaluation set and README table")
+    parser.add_argument(
+        "--gather", nargs=2, metavar=("SET", "DIR"), help="copy the heldout or train portraits out of unpacked packages in DIR"
+    )
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES_DIR, help="portraits that must all pass (read in place)")
     parser.add_argument("--likeness-dir", type=Path, help="extra photos named PERSON_*.jpg for same/different-person distances")
     args = parser.parse_args()
     if args.build_set:
@@ -251,7 +240,11 @@ def main() -> None:
         write_readme_table(samples)
         harness.emit({"built": len(samples)}, indent=None)
         return
-    harness.emit(evaluate(args.likeness_dir), indent=1)
+    if args.gather:
+        which, directory = args.gather
+        harness.emit({"gathered": len(gather(Path(directory), which)), "set": which}, indent=None)
+        return
+    harness.emit(evaluate(args.fixtures, args.likeness_dir), indent=1)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
-"""Benchmark for moderation.text on the labelled evaluation set, against alt-profanity-check alone.
+"""Benchmark for moderation.text on its held-out sets, against two baselines measured in the same run.
 
     python -m bench.moderation_text        # prints one JSON object
 
-One CPU thread; models are loaded (and timed) before any line is measured, then each line goes
-through classify() on its own, as a request would.
+Sets: text_generalization.jsonl (1,209 lines written before the classifier was trained, never used to fit or tune
+anything: the figure that counts), text_heldout.jsonl (an earlier held-out round) and text_eval.jsonl (the development
+set: the rules were tuned on it and the classifier is trained on it, so its figures are in-sample).
+Baselines: alt-profanity-check alone (block when p > 0.5), and the platform's rules without the trained classifier.
+One CPU thread; models are loaded (and timed) first, then each line goes through classify() on its own, as a request.
 """
 
 from __future__ import annotations
@@ -12,21 +15,31 @@ import json
 import statistics
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from bench import harness
 from moderation.text import encoders
-from moderation.text.classify import CATEGORIES, classify
+from moderation.text.classify import CATEGORIES, TextVerdict, classify
 
-EVAL_PATH = harness.ROOT / "evals" / "data" / "text_eval.jsonl"
-HELDOUT_PATH = harness.ROOT / "evals" / "data" / "text_heldout.jsonl"
+DATA = harness.ROOT / "evals" / "data"
+GENERALIZATION_PATH = DATA / "text_generalization.jsonl"
+HELDOUT_PATH = DATA / "text_heldout.jsonl"
+EVAL_PATH = DATA / "text_eval.jsonl"
 WARM_UP_LINES = [
     "Warm-up line about a quiet afternoon in the park.",
     "The captain ordered the crew to raise the sails.",
     "You are such a clown, lol, see you tomorrow.",
     "She lit a candle and read until midnight.",
 ]
+TARGETS = {
+    "harmful_recall": 0.97,
+    "sexual/minors_recall": 1.0,
+    "self-harm/intent_recall": 1.0,
+    "benign_false_block_rate": 0.01,
+    "benign_false_review_rate": 0.03,
+    "median_latency_ms": 10.0,
+    "p99_latency_ms": 50.0,
+}
 
 
 def load_rows(path: Path) -> list[dict]:
@@ -34,112 +47,112 @@ def load_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def quality(rows: list[dict], verdicts: list) -> dict:
-    """Per-category precision/recall, benign false-block/false-review rates and decision accuracy."""
-    per_category = {}
+def confusion(rows: list[dict], decisions: list[str], named: list[list[str]]) -> dict:
+    """Per category: how its lines were decided, whether the category was named, and how often it was named wrongly."""
+    out = {}
     for category in CATEGORIES:
-        tp = sum(1 for r, v in zip(rows, verdicts, strict=True) if category in r["labels"] and category in v.categories)
-        fp = sum(1 for r, v in zip(rows, verdicts, strict=True) if category not in r["labels"] and category in v.categories)
-        fn = sum(1 for r, v in zip(rows, verdicts, strict=True) if category in r["labels"] and category not in v.categories)
-        per_category[category] = {
-            "support": tp + fn,
-            "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-            "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+        labelled = [(d, n) for r, d, n in zip(rows, decisions, named, strict=True) if category in r["labels"]]
+        wrongly = sum(category in n for r, n in zip(rows, named, strict=True) if category not in r["labels"])
+        if not labelled:
+            continue
+        out[category] = {
+            "support": len(labelled),
+            "blocked": sum(d == "block" for d, _ in labelled),
+            "reviewed": sum(d == "review" for d, _ in labelled),
+            "allowed": sum(d == "allow" for d, _ in labelled),
+            "recall_not_allowed": round(sum(d != "allow" for d, _ in labelled) / len(labelled), 4),
+            "named": sum(category in n for _, n in labelled),
+            "named_on_other_lines": wrongly,
         }
-    benign = [v for r, v in zip(rows, verdicts, strict=True) if not r["labels"]]
-    harmful = [v for r, v in zip(rows, verdicts, strict=True) if r["labels"]]
-    return {
+    return out
+
+
+def quality(rows: list[dict], decisions: list[str], named: list[list[str]] | None = None) -> dict:
+    """Harmful recall (anything but allow), benign false blocks and reviews, and the per-category confusion."""
+    harmful = [d for r, d in zip(rows, decisions, strict=True) if r["labels"]]
+    benign = [d for r, d in zip(rows, decisions, strict=True) if not r["labels"]]
+    report = {
         "lines": len(rows),
+        "harmful_lines": len(harmful),
         "benign_lines": len(benign),
-        "per_category": per_category,
-        "benign_false_block_rate": round(sum(v.decision == "block" for v in benign) / len(benign), 4),
-        "benign_false_review_rate": round(sum(v.decision == "review" for v in benign) / len(benign), 4),
-        "harmful_flagged_rate": round(sum(v.decision != "allow" for v in harmful) / len(harmful), 4),
-        "decision_accuracy": round(sum(v.decision == r["expected"] for r, v in zip(rows, verdicts, strict=True)) / len(rows), 4),
+        "harmful_recall": round(sum(d != "allow" for d in harmful) / len(harmful), 4),
+        "benign_false_block_rate": round(sum(d == "block" for d in benign) / len(benign), 4),
+        "benign_false_review_rate": round(sum(d == "review" for d in benign) / len(benign), 4),
     }
+    if named is not None:
+        report["per_category"] = confusion(rows, decisions, named)
+    return report
 
 
-def timed_classify(rows: list[dict]) -> tuple[list, list[float]]:
+def measured(rows: list[dict], *, use_learned: bool = True) -> tuple[list[TextVerdict], list[float]]:
     """Verdicts and per-line latencies (ms), one line at a time."""
     verdicts, latencies = [], []
     for row in rows:
-        verdict, seconds = harness.timed(classify, row["text"])
+        verdict, seconds = harness.timed(classify, row["text"], use_learned=use_learned)
         verdicts.append(verdict)
         latencies.append(seconds * 1000)
     return verdicts, latencies
 
 
-def baseline(rows: list[dict]) -> dict:
-    """alt-profanity-check alone: predict_prob > 0.5 means block."""
-    from profanity_check import predict_prob
-
-    predict_prob(["warm up"])
-    flags, latencies = [], []
-    for row in rows:
-        probabilities, seconds = harness.timed(predict_prob, [row["text"]])
-        flags.append(float(probabilities[0]) > 0.5)
-        latencies.append(seconds * 1000)
-    benign = [f for r, f in zip(rows, flags, strict=True) if not r["labels"]]
-    harmful = [f for r, f in zip(rows, flags, strict=True) if r["labels"]]
+def latency(latencies: list[float]) -> dict:
+    """Median and p99 in ms."""
     return {
-        "benign_false_block_rate": round(sum(benign) / len(benign), 4),
-        "recall_harmful_lines": round(sum(harmful) / len(harmful), 4),
-        "decision_accuracy": round(
-            sum(("block" if f else "allow") == r["expected"] for r, f in zip(rows, flags, strict=True)) / len(rows), 4
-        ),
         "median_latency_ms": round(statistics.median(latencies), 3),
         "p99_latency_ms": round(harness.percentile(latencies, 0.99), 3),
     }
 
 
-def count_encoder_calls() -> list[int]:
-    """Wrap the encoder so the bench can report how many lines needed the embedding."""
-    encoder = encoders.sentence_encoder()
-    calls = [0]
-    original = encoder.encode
+def platform(rows: list[dict], *, use_learned: bool = True) -> dict:
+    """The classifier's figures on one set."""
+    verdicts, latencies = measured(rows, use_learned=use_learned)
+    decisions = [v.decision for v in verdicts]
+    return quality(rows, decisions, [v.categories for v in verdicts]) | latency(latencies)
 
-    def counted(texts: list[str]) -> np.ndarray:
-        calls[0] += 1
-        return original(texts)
 
-    encoder.encode = counted
-    return calls
+def profanity_baseline(rows: list[dict]) -> dict:
+    """alt-profanity-check alone: predict_prob > 0.5 means block."""
+    from profanity_check import predict_prob
+
+    predict_prob(["warm up"])
+    decisions, latencies = [], []
+    for row in rows:
+        probabilities, seconds = harness.timed(predict_prob, [row["text"]])
+        decisions.append("block" if float(probabilities[0]) > 0.5 else "allow")
+        latencies.append(seconds * 1000)
+    return quality(rows, decisions) | latency(latencies)
+
+
+def targets_met(report: dict) -> dict[str, bool]:
+    """Each target of the held-out set, met or not."""
+    recall = {c: m["recall_not_allowed"] for c, m in report["per_category"].items()}
+    values = {
+        "harmful_recall": report["harmful_recall"],
+        "sexual/minors_recall": recall["sexual/minors"],
+        "self-harm/intent_recall": recall["self-harm/intent"],
+    }
+    met = {f"{name}>={goal}": values[name] >= goal for name, goal in TARGETS.items() if name in values}
+    met |= {f"{name}<={goal}": report[name] <= goal for name, goal in TARGETS.items() if name not in values}
+    return met
 
 
 def main() -> None:
-    """Load and warm the models, then measure the development set, the baseline and the held-out set."""
+    """Load and warm the models, then measure every set with and without the trained classifier."""
     harness.parser(__doc__).parse_args()
     torch.set_num_threads(1)
     _, load_seconds = harness.timed(encoders.warm_up)
     for line in WARM_UP_LINES:
         classify(line)
-    calls = count_encoder_calls()
-    rows = load_rows(EVAL_PATH)
-    verdicts, latencies = timed_classify(rows)
+    generalization = load_rows(GENERALIZATION_PATH)
     report = {
-        "eval_set": str(EVAL_PATH.relative_to(harness.ROOT)),
-        "eval_note": "development set: rules and thresholds were tuned on it (it includes two folded-in earlier held-out rounds)",
         "load_seconds": round(load_seconds, 2),
-        "median_latency_ms": round(statistics.median(latencies), 3),
-        "p99_latency_ms": round(harness.percentile(latencies, 0.99), 3),
-        "embedding_share": round(calls[0] / len(rows), 4),
-        **quality(rows, verdicts),
-        "baseline_profanity_check": baseline(rows),
+        "generalization": platform(generalization),
+        "generalization_rules_only": platform(generalization, use_learned=False),
+        "generalization_profanity_check": profanity_baseline(generalization),
+        "heldout": platform(load_rows(HELDOUT_PATH)),
+        "development_in_sample": platform(load_rows(EVAL_PATH)),
     }
-    if HELDOUT_PATH.exists():
-        held_rows = load_rows(HELDOUT_PATH)
-        held = quality(held_rows, [classify(row["text"]) for row in held_rows])
-        report["heldout"] = {"note": "written after all tuning and never used to tune"}
-        report["heldout"] |= {key: held[key] for key in held if key != "per_category"} | {
-            "recall": {c: m["recall"] for c, m in held["per_category"].items() if m["support"]}
-        }
-    per_category = report["per_category"]
-    report["targets_met"] = {
-        "sexual/minors_recall>=0.95": (per_category["sexual/minors"]["recall"] or 0) >= 0.95,
-        "self-harm/intent_recall>=0.95": (per_category["self-harm/intent"]["recall"] or 0) >= 0.95,
-        "benign_false_block_rate<=0.03": report["benign_false_block_rate"] <= 0.03,
-        "median_latency_ms<=5": report["median_latency_ms"] <= 5,
-    }
+    report["targets"] = TARGETS
+    report["targets_met"] = targets_met(report["generalization"])
     harness.emit(report)
 
 

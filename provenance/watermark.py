@@ -1,26 +1,33 @@
-"""Invisible, codec-robust watermark: every generated frame carries a payload that ties it to its clip.
+"""Invisible watermark that survives re-posting: every generated frame carries a payload that ties it to its clip.
 
 Design, and why:
 
-* Pattern and band. The mark is one TILE×TILE (128 px) luma tile repeated over the frame. Its spectrum
-  sits only on the tile's Fourier lattice inside a mid band of 3–16 cycles per tile (periods of 8–43 px):
-  low enough to survive H.264 at CRF 28 and a 0.5× downscale, high enough to stay faint. The same offset
-  goes to R, G and B, so only luma changes; yuv420p throws chroma detail away first.
-* Sync and data. A key-derived random 30 % of the band's coefficients carry a fixed unit-magnitude sync
-  spectrum; the other 70 % carry the coded bits, each bit spread over all of them by a random orthonormal
+* Pattern and band. The mark is one TILE×TILE (192 px) luma tile repeated over the frame. Its spectrum sits
+  on the tile's Fourier lattice between 3 and 12 cycles per tile (periods of 16–64 px): low enough to
+  survive a 0.3× downscale followed by H.264, which keeps little above 0.2 cycles per received pixel. The
+  same offset goes to R, G and B, so only luma changes; yuv420p throws chroma detail away first.
+* Three parts. A template: the lattice points that are multiples of 3 cycles per tile (so it repeats every
+  64 px) in a ring of 6–12 cycles, all of them, with a quarter of the energy. Being few, strong and
+  symmetric under 90° turns and mirrors, they are peaks in the frame's Fourier magnitude that reveal scale
+  and rotation whatever the shift, crop or flip. A sync: a key-derived 30 % of the other coefficients with
+  fixed phases, which finds the shift and which of the 8 mirror/quarter-turn orientations the frame is in.
+  Data: the remaining coefficients, with each coded bit spread over all of them by a random orthonormal
   matrix, so bits are orthogonal and none depends on a frequency the codec happens to drop.
 * Code. 64-bit payload + CRC-16, convolutional code (K=7, rate 1/2, 172 coded bits), soft Viterbi.
-* Reading. Luma minus a 13×13 box blur, clipped to ±2: the host's edges are heavy-tailed noise, and the
-  clip turns the correlator into a robust one. The residual is folded modulo the tile, so any crop is a
-  circular shift, found as the peak of a phase-only correlation with the sync. A resized frame (the sync
-  is weak at scale 1) gets its scale from a scan of the sync over the frame's spectrum. Soft bits from all
-  frames are weighted by their measured noise and summed (the vote), then decoded.
+* Reading. Frames of one size share a geometry, found on their mean (a static mark adds up, moving content
+  blurs out): first at native scale (the common case, and any flip of it), else by scoring the template
+  over scale 0.28–1.7× and any rotation on the whitened magnitude spectrum, then confirming and refining the
+  best candidates with the sync. Each frame is then resampled to the mark's geometry at a quarter of its
+  resolution (the band sits below that Nyquist limit), high-passed and clipped (a robust correlator: the
+  host's edges are heavy-tailed noise), and folded modulo the tile, so any crop is a circular shift. Soft
+  bits from all frames are weighted by their measured noise and summed (the vote), then decoded.
 * Decision. A payload is reported only when its CRC matches (a random message passes with p = 2^-16) and
   the voted soft bits fit its codeword clearly better than the best codeword fits random input, so
-  unmarked content almost never yields a payload (bench/watermark.py counts false detections).
+  unmarked content almost never yields a payload, whatever geometry the search settled on (bench/watermark.py
+  measures the false-payload rate on mirrored and rotated unmarked video).
 
-Limits: scale is searched over 0.4–1.6× (same factor both ways); rotation and flips are not searched; a single
-frame under about 200 px holds too little mark, so small video needs the clip's vote. The key is public: the
+Limits: a scale change must be the same both ways (no anamorphic stretch); a single frame under about 200 px
+holds too little mark, so small or heavily downscaled video needs the clip's vote. The key is public: the
 mark ties frames to clips, it does not resist someone who reads this code and wants to remove it.
 """
 
@@ -36,12 +43,17 @@ import cv2
 import numpy as np
 
 PAYLOAD_BITS = 64
-DEFAULT_STRENGTH = 2.2  # RMS of the luma offset in 8-bit levels (about 41 dB PSNR)
+DEFAULT_STRENGTH = 2.4  # RMS of the luma offset in 8-bit levels (about 40.4 dB PSNR)
 DEFAULT_KEY = b"marionette/watermark/v1"  # public: keeps the pattern specific, not secret
 
-TILE = 128
-BAND = (3.0, 16.0)  # cycles per tile
-SYNC_FRACTION = 0.3
+TILE = 192  # native pixels
+DECIMATION = 3  # the reader works at a third of the mark's native resolution
+CELL = TILE // DECIMATION  # the tile's side there
+BAND = (3.0, 12.0)  # cycles per tile
+TEMPLATE_STEP = 3  # template frequencies are multiples of this, so the template repeats every TILE / 3 px
+TEMPLATE_BAND = (6.0, 12.0)  # cycles per tile
+TEMPLATE_SHARE = 0.15  # of the mark's energy
+SYNC_FRACTION = 0.3  # of the coefficients that are not template
 
 CRC_BITS = 16
 CONSTRAINT = 7
@@ -49,14 +61,31 @@ GENERATORS = (0o171, 0o133)
 MESSAGE_BITS = PAYLOAD_BITS + CRC_BITS
 CODED_BITS = 2 * (MESSAGE_BITS + CONSTRAINT - 1)
 
-BOX = 13
-CLIP = 2
-SCALE_FRAMES = 2  # frames that decide the scale of a clip
-SCALE_RANGE = (0.4, 1.6)
-SCALE_STEP = 0.02  # coarse scan step in log scale
-SYNC_ACCEPT = 7.0  # sync peak-to-sidelobe at scale 1 that makes a scale scan unnecessary
-SCAN_ACCEPT = 5.0  # best coarse-scan peak-to-sidelobe worth refining (unmarked frames: 4.5 ± 0.3)
-SURFACE = 48  # side of the correlation surfaces in the scale scan (band < SURFACE / 2)
+CANVAS_BOX = 7  # high-pass on the canvas: minus a 7×7 box blur (21 native px)
+POWER_BOX = 7  # local power over 7×7 canvas px ...
+POWER_FLOOR = 4.0  # ... against about the mark's own power: flat areas get weight ~1/2, busy ones much less
+MIN_SIDE = 32  # frames (and canvases) smaller than this carry too little to read
+PROBES = 6  # frames of a clip the geometry search reads
+SYNC_ACCEPT = 7.0  # sync peak-to-sidelobe at native scale that makes the search unnecessary
+# A payload also needs the sync of its geometry to stand out. On unmarked video the best geometry the search
+# finds reaches 4.6 ± 0.6 (bench/watermark.py fits the tail), marked video that decodes at all 7.5 and more.
+SYNC_MIN = 6.5
+SEARCH_MIN_SIDE = 64  # smaller frames are only read at native scale
+LEVEL_RANGE = (0.31, 1.55)  # trial scales (received px per native px); each covers its neighbourhood
+LEVELS = 5
+LEVEL_SIDE = 512  # the geometry search reads at most this much of a probe's centre, in canvas px
+SCAN_SIDE = 384  # the scans read at most this much of a level's centre
+SCAN_STEP_BINS = 0.6  # scan steps move the outermost sync frequency this many bins
+SCAN_SURFACE = 32  # side of the scan's correlation surfaces (twice the band's top frequency is enough)
+SCAN_PICKS = 2  # per level
+ROTATION_SPAN = math.radians(15.0)  # the coherent scan's turns at native scale; the template covers any other
+ROTATION_SCALE_SPAN = 0.03
+WHITEN_BOX = 15  # bins of the local mean that whitens the magnitude spectrum
+SCALE_STEP = 0.015  # template scan, in log scale
+ANGLE_STEP = math.radians(0.75)
+TEMPLATE_PICKS = 2  # per level
+SCREENED = 3  # best candidates polished and tried as decodes
+POLISH_STEPS = ((0.004, math.radians(0.3)), (0.002, math.radians(0.15)))
 # Normalised votes · decoded codeword. The best of 2^80 codewords fits random votes to 0.66 ± 0.01, so 0.70 on
 # top of the CRC cuts false payloads by another ~10^4 while the weakest correct decodes seen sit above 0.71.
 MIN_CORRELATION = 0.70
@@ -94,41 +123,62 @@ def new_payload() -> bytes:
 
 @dataclass(frozen=True)
 class _Pattern:
-    """Where sync and data live in the tile's rfft2 layout, and the bit-spreading matrix."""
+    """The mark's frequencies (signed, cycles per tile; one of each ± pair) and what they carry."""
 
-    sync_rows: np.ndarray
-    sync_cols: np.ndarray
+    template_u: np.ndarray  # vertical frequency
+    template_v: np.ndarray  # horizontal frequency
+    template: np.ndarray  # unit complex coefficients
+    sync_u: np.ndarray
+    sync_v: np.ndarray
     sync: np.ndarray  # unit complex coefficients
-    data_rows: np.ndarray
-    data_cols: np.ndarray
+    data_u: np.ndarray
+    data_v: np.ndarray
     basis: np.ndarray  # (2 · data coefficients) × CODED_BITS, orthonormal columns
 
     @property
-    def sync_u(self) -> np.ndarray:
-        """Signed vertical frequency of each sync coefficient, in cycles per tile."""
-        return np.where(self.sync_rows > TILE // 2, self.sync_rows - TILE, self.sync_rows)
+    def sync_rows(self) -> np.ndarray:
+        """Row of each sync coefficient in the folded canvas tile's rfft2 layout."""
+        return self.sync_u % CELL
 
     @property
-    def data_u(self) -> np.ndarray:
-        """Signed vertical frequency of each data coefficient."""
-        return np.where(self.data_rows > TILE // 2, self.data_rows - TILE, self.data_rows)
+    def data_rows(self) -> np.ndarray:
+        return self.data_u % CELL
+
+
+def _half_plane(low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Integer frequencies (u, v) with low <= |(u, v)| <= high, one of each ± pair (v > 0, or v = 0 and u > 0)."""
+    span = np.arange(-math.floor(high), math.floor(high) + 1)
+    u, v = (axis.ravel() for axis in np.meshgrid(span, span, indexing="ij"))
+    radius = np.hypot(u, v)
+    keep = (radius >= low) & (radius <= high) & ((v > 0) | ((v == 0) & (u > 0)))
+    return u[keep], v[keep]
 
 
 @functools.lru_cache(maxsize=4)
 def _pattern(key: bytes) -> _Pattern:
-    """Split the band between sync and data and draw the spreading matrix, all from the key."""
-    u = np.fft.fftfreq(TILE, 1.0 / TILE)[:, None]
-    v = np.arange(TILE // 2 + 1)[None, :]
+    """The template ring, then the band's other coefficients split between sync and data, all from the key."""
+    u, v = _half_plane(*BAND)
     radius = np.hypot(u, v)
-    # v = 0 and v = TILE/2 would need Hermitian pairs inside the rfft layout; leaving them out keeps every
-    # coefficient independent.
-    rows, cols = np.nonzero((radius >= BAND[0]) & (radius <= BAND[1]) & (v > 0) & (v < TILE // 2))
-    order = np.argsort(_uniforms(key, b"split", rows.size), kind="stable")
-    n_sync = round(rows.size * SYNC_FRACTION)
+    ring = (radius >= TEMPLATE_BAND[0]) & (radius <= TEMPLATE_BAND[1])
+    template = (u % TEMPLATE_STEP == 0) & (v % TEMPLATE_STEP == 0) & ring
+    rest_u, rest_v = u[~template], v[~template]
+    # The sync avoids v = 0: its correlation surface comes from irfft2, whose v = 0 column needs ± pairs.
+    order = np.argsort(_uniforms(key, b"split", rest_u.size) + 2.0 * (rest_v == 0), kind="stable")
+    n_sync = round(rest_u.size * SYNC_FRACTION)
     sync, data = np.sort(order[:n_sync]), np.sort(order[n_sync:])
-    phases = np.exp(2j * np.pi * _uniforms(key, b"sync", n_sync))
-    basis, _ = np.linalg.qr(_normals(key, b"basis", 2 * data.size * CODED_BITS).reshape(2 * data.size, CODED_BITS))
-    return _Pattern(rows[sync], cols[sync], phases, rows[data], cols[data], basis)
+    n_data = data.size
+    basis, _ = np.linalg.qr(_normals(key, b"basis", 2 * n_data * CODED_BITS).reshape(2 * n_data, CODED_BITS))
+    return _Pattern(
+        u[template],
+        v[template],
+        np.exp(2j * np.pi * _uniforms(key, b"template", int(template.sum()))),
+        rest_u[sync],
+        rest_v[sync],
+        np.exp(2j * np.pi * _uniforms(key, b"sync", n_sync)),
+        rest_u[data],
+        rest_v[data],
+        basis,
+    )
 
 
 def _uniforms(key: bytes, label: bytes, count: int) -> np.ndarray:
@@ -216,23 +266,28 @@ def _check_payload(payload: bytes) -> None:
 def _tile(payload: bytes, strength: float, key: bytes) -> np.ndarray:
     """The payload's luma tile, scaled so its RMS is strength (8-bit levels)."""
     pattern = _pattern(key)
-    spread = pattern.basis @ (1.0 - 2.0 * codeword(payload))
-    half = pattern.data_rows.size
-    # Equal energy per coefficient for sync and data: the data vector has norm sqrt(CODED_BITS).
-    spread *= math.sqrt(half / CODED_BITS)
-    spectrum = np.zeros((TILE, TILE // 2 + 1), np.complex128)
-    spectrum[pattern.sync_rows, pattern.sync_cols] = pattern.sync
-    spectrum[pattern.data_rows, pattern.data_cols] = spread[:half] + 1j * spread[half:]
-    tile = np.fft.irfft2(spectrum, s=(TILE, TILE))
+    n_data = pattern.data_u.size
+    spread = pattern.basis @ (1.0 - 2.0 * codeword(payload)) * math.sqrt(n_data / CODED_BITS)  # unit energy each
+    n_template, n_rest = pattern.template_u.size, n_data + pattern.sync_u.size
+    template_gain = math.sqrt(TEMPLATE_SHARE * n_rest / ((1.0 - TEMPLATE_SHARE) * n_template))
+    u = np.concatenate([pattern.template_u, pattern.sync_u, pattern.data_u])
+    v = np.concatenate([pattern.template_v, pattern.sync_v, pattern.data_v])
+    values = np.concatenate([template_gain * pattern.template, pattern.sync, spread[:n_data] + 1j * spread[n_data:]])
+    spectrum = np.zeros((TILE, TILE), np.complex128)
+    spectrum[u % TILE, v % TILE] = values
+    spectrum[-u % TILE, -v % TILE] = np.conj(values)
+    tile = np.fft.ifft2(spectrum).real
     return (tile * (strength / np.sqrt(np.mean(tile**2)))).astype(np.float32)
 
 
 @functools.lru_cache(maxsize=4)
-def _frame_offset(payload: bytes, strength: float, key: bytes, height: int, width: int) -> np.ndarray:
-    """The tiled, rounded offset for a whole frame, as int16 H×W×3 (one clip reuses it for every frame)."""
+def _frame_offset(payload: bytes, strength: float, key: bytes, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tiled, rounded offset for a whole frame as H×W×3 uint8 raise and lower parts (one clip reuses them):
+    two saturating uint8 passes are faster than one pass through int16."""
     tile = _tile(payload, strength, key)
-    tiled = np.tile(tile, (-(-height // TILE), -(-width // TILE)))[:height, :width]
-    return np.repeat(np.rint(tiled).astype(np.int16)[:, :, None], 3, axis=2)
+    tiled = np.rint(np.tile(tile, (-(-height // TILE), -(-width // TILE)))[:height, :width]).astype(np.int16)
+    raise_, lower = np.clip(tiled, 0, 255).astype(np.uint8), np.clip(-tiled, 0, 255).astype(np.uint8)
+    return np.repeat(raise_[:, :, None], 3, axis=2), np.repeat(lower[:, :, None], 3, axis=2)
 
 
 def embed(frame: np.ndarray, payload: bytes, *, strength: float = DEFAULT_STRENGTH, key: bytes = DEFAULT_KEY) -> np.ndarray:
@@ -246,11 +301,24 @@ def embed(frame: np.ndarray, payload: bytes, *, strength: float = DEFAULT_STRENG
         raise ValueError("frame must be an RGB uint8 array of shape H×W×3")
     if not math.isfinite(strength) or strength <= 0:
         raise ValueError("strength must be a positive number")
-    offset = _frame_offset(bytes(payload), float(strength), key, frame.shape[0], frame.shape[1])
-    return cv2.add(np.ascontiguousarray(frame), offset, dtype=cv2.CV_8U)
+    raise_, lower = _frame_offset(bytes(payload), float(strength), key, frame.shape[0], frame.shape[1])
+    marked = cv2.add(np.ascontiguousarray(frame), raise_)
+    return cv2.subtract(marked, lower, dst=marked)
 
 
-# --- reading: residual, fold, sync --------------------------------------------------------------
+# --- reading: from a frame to the folded tile ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """How received frames relate to the mark: x_received = scale · R(angle) · x_native + shift, then one of the
+    8 mirror/quarter-turn orientations (which the folded tile is turned back by); the shift is found last."""
+
+    scale: float
+    angle: float  # radians
+    orientation: int  # 0..7, see _oriented
+    strength: float  # the sync's peak-to-sidelobe ratio over the probe frames
+    spectrum: np.ndarray = field(repr=False, compare=False)  # the probes' oriented fold spectrum, summed
 
 
 def _luma(frame: np.ndarray) -> np.ndarray:
@@ -263,39 +331,82 @@ def _luma(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
 
 
-def _residual(gray: np.ndarray) -> np.ndarray:
-    """Luma minus its local mean, clipped: keeps the mark's band and caps the host's strong edges."""
-    residual = cv2.subtract(gray, cv2.blur(gray, (BOX, BOX)), dtype=cv2.CV_16S)
-    return np.clip(residual, -CLIP, CLIP, out=residual)
+def _normalised(image: np.ndarray) -> np.ndarray:
+    """Image minus its local mean, over its local power: where the host is busy it is loud noise, so it counts
+    for less, and flat areas, where the mark is clearest, count most (the weighting a Gaussian host of varying
+    variance calls for; it also tames edges, as a clip would)."""
+    residual = cv2.subtract(image, cv2.blur(image, (CANVAS_BOX, CANVAS_BOX)), dtype=cv2.CV_32F)
+    power = cv2.blur(residual * residual, (POWER_BOX, POWER_BOX))
+    return residual * (POWER_FLOOR / (power + POWER_FLOOR))
 
 
-def _fold(residual: np.ndarray) -> np.ndarray:
-    """Sum the residual modulo the tile (zero-padded), so every tile adds up in one TILE×TILE array."""
+def _resampled(gray: np.ndarray, scale: float) -> tuple[np.ndarray, tuple[float, float]]:
+    """The frame resized to 1/DECIMATION of the mark's native resolution, for a frame at that scale, then
+    high-passed; and the factors it was actually resized by (sides are whole pixels).
+
+    A whole-pixel box average first (OpenCV's fast path, and nothing aliases into the band), then a linear
+    resize of what is left, which is small.
+    """
+    height, width = gray.shape
+    box = max(1, int(DECIMATION * scale + 1e-9))
+    image = gray
+    if box > 1:
+        image = image[: height - height % box, : width - width % box]
+        image = cv2.resize(image, (width // box, height // box), interpolation=cv2.INTER_AREA)
+    image = image.astype(np.float32)
+    if abs(DECIMATION * scale - box) < 1e-9:
+        return _normalised(image), (1.0 / box, 1.0 / box)
+    size = (max(1, round(width / (DECIMATION * scale))), max(1, round(height / (DECIMATION * scale))))
+    image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+    return _normalised(image), (size[0] / width, size[1] / height)
+
+
+def _rotation(angle: float) -> np.ndarray:
+    return np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+
+
+def _warped(residual: np.ndarray, factors: tuple[float, float], scale: float, angle: float) -> np.ndarray:
+    """A resampled residual brought to the mark's geometry (the canvas): its pixel x reads the residual at
+    diag(factors) · DECIMATION · scale · R(angle) · x, about the centres."""
+    matrix = np.diag(factors) * (DECIMATION * scale) @ _rotation(angle)
+    if np.abs(matrix - np.eye(2)).max() < 1e-9:
+        return residual
     height, width = residual.shape
-    padded_h, padded_w = -(-height // TILE) * TILE, -(-width // TILE) * TILE
+    zoom = math.sqrt(abs(float(np.linalg.det(matrix))))
+    size = (max(1, round(width / zoom)), max(1, round(height / zoom)))
+    source = np.array([(width - 1) / 2, (height - 1) / 2])
+    centre = np.array([(size[0] - 1) / 2, (size[1] - 1) / 2])
+    affine = np.hstack([matrix, (source - matrix @ centre)[:, None]])
+    return cv2.warpAffine(residual, affine, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=(0.0,))
+
+
+def _canvas(gray: np.ndarray, scale: float, angle: float) -> np.ndarray:
+    """The frame in the mark's geometry at 1/DECIMATION of its native resolution, high-passed."""
+    residual, factors = _resampled(gray, scale)
+    return _warped(residual, factors, scale, angle)
+
+
+def _fold(canvas: np.ndarray) -> np.ndarray:
+    """Sum the canvas modulo the tile (zero-padded), so every tile adds up in one CELL×CELL array."""
+    height, width = canvas.shape
+    padded_h, padded_w = -(-height // CELL) * CELL, -(-width // CELL) * CELL
     if (padded_h, padded_w) != (height, width):
-        residual = np.pad(residual, ((0, padded_h - height), (0, padded_w - width)))
-    return residual.reshape(padded_h // TILE, TILE, padded_w // TILE, TILE).sum(axis=(0, 2), dtype=np.float32)
+        canvas = np.pad(canvas, ((0, padded_h - height), (0, padded_w - width)))
+    return canvas.reshape(padded_h // CELL, CELL, padded_w // CELL, CELL).sum(axis=(0, 2), dtype=np.float32)
 
 
-def _rescale(gray: np.ndarray, scale: float) -> np.ndarray:
-    """Bring a resized frame back to the mark's native scale."""
-    if scale == 1.0:
-        return gray
-    return cv2.resize(gray, None, fx=1.0 / scale, fy=1.0 / scale, interpolation=cv2.INTER_LINEAR)
-
-
-def _tile_spectrum(gray: np.ndarray, scale: float) -> np.ndarray:
-    """The folded residual's spectrum, the one thing the reading keeps of a frame."""
-    return np.fft.rfft2(_fold(_residual(_rescale(gray, scale))))
+def _oriented(fold: np.ndarray, orientation: int) -> np.ndarray:
+    """One of the 8 quarter-turns and mirrors of a folded tile (a mirror of the frame is one of them, shifted)."""
+    turned = np.rot90(fold, orientation % 4)
+    return np.ascontiguousarray(turned.T if orientation >= 4 else turned)
 
 
 def _sync_surface(spectrum: np.ndarray, pattern: _Pattern) -> np.ndarray:
     """Phase-only correlation of a folded spectrum with the sync; its peak sits at the tile's offset."""
-    values = spectrum[pattern.sync_rows, pattern.sync_cols]
+    values = spectrum[pattern.sync_rows, pattern.sync_v]
     whitened = np.zeros_like(spectrum)
-    whitened[pattern.sync_rows, pattern.sync_cols] = values * np.conj(pattern.sync) / np.maximum(np.abs(values), 1e-9)
-    return np.fft.irfft2(whitened, s=(TILE, TILE))
+    whitened[pattern.sync_rows, pattern.sync_v] = values * np.conj(pattern.sync) / np.maximum(np.abs(values), 1e-9)
+    return np.fft.irfft2(whitened, s=(CELL, CELL))
 
 
 def _peak(surface: np.ndarray) -> tuple[float, float, float]:
@@ -318,145 +429,292 @@ def _summed(arrays: Iterable[np.ndarray]) -> np.ndarray:
     return functools.reduce(np.add, arrays)
 
 
-# --- reading: scale -----------------------------------------------------------------------------
+# --- reading: geometry --------------------------------------------------------------------------
 
 
-def _decide_scale(grays: list[np.ndarray], pattern: _Pattern) -> float:
-    """1.0 when the sync is clear at native scale, else the scale a scan finds, if the fold there confirms it."""
-    residuals = [_residual(gray) for gray in grays]
-    native = _peak(_sync_surface(_summed(np.fft.rfft2(_fold(residual)) for residual in residuals), pattern))[2]
-    if native >= SYNC_ACCEPT or min(grays[0].shape) < TILE // 2:
-        return 1.0
-    scale = _scan_scale(residuals, pattern)
-    if scale is None or abs(scale - 1.0) < 0.003:
-        return 1.0
-    rescaled = _peak(_sync_surface(_summed(_tile_spectrum(gray, scale) for gray in grays), pattern))[2]
-    return scale if rescaled > native else 1.0
+@dataclass(frozen=True)
+class _Level:
+    """The probe frames resampled for one trial scale, high-passed and summed (warp and fold are linear, so the
+    sum stands for all of them): any nearby scale and any rotation is a small warp of it."""
+
+    scale: float
+    residual: np.ndarray
+    factors: tuple[float, float]
 
 
-def _scan_scale(residuals: list[np.ndarray], pattern: _Pattern) -> float | None:
-    """Coarse-to-fine scan: at each scale, sample the frame's spectrum where the sync frequencies land.
+def _level(probes: list[np.ndarray], scale: float) -> _Level:
+    """A level from the probes' centres: at most LEVEL_SIDE canvas pixels a side, which is plenty to find a
+    geometry and keeps small trial scales on a big frame cheap."""
+    side = math.ceil(LEVEL_SIDE * DECIMATION * scale)
+    resampled = [_resampled(_centre(probe, side), scale) for probe in probes]
+    return _Level(scale, _summed(residual for residual, _ in resampled), resampled[0][1])
 
-    None when even the best coarse candidate looks like unmarked input, which ends the search early.
+
+def _centre(image: np.ndarray, side: int) -> np.ndarray:
+    """The central side×side part of an image (all of it along a shorter axis)."""
+    height, width = image.shape[:2]
+    top, left = max(0, (height - side) // 2), max(0, (width - side) // 2)
+    return image[top : top + side, left : left + side]
+
+
+def _verify(level: _Level, scale: float, angle: float, pattern: _Pattern, orientation: int | None = None) -> _Geometry:
+    """Fold the probes in a trial geometry and measure the sync there (in its best orientation unless given)."""
+    fold = _fold(_warped(level.residual, level.factors, scale, angle))
+    if orientation is None:
+        ratios = [_peak(_sync_surface(np.fft.rfft2(_oriented(fold, k)), pattern))[2] for k in range(8)]
+        orientation = int(np.argmax(ratios))
+    spectrum = np.fft.rfft2(_oriented(fold, orientation))
+    return _Geometry(scale, angle, orientation, _peak(_sync_surface(spectrum, pattern))[2], spectrum)
+
+
+def _locate(probes: list[np.ndarray], pattern: _Pattern) -> tuple[_Geometry, list[tuple[float, bool]]]:
+    """The geometry of frames of one size, from a few of them (the probes).
+
+    Native scale when the sync says so (the common case, mirrors and quarter turns included); else, at each of
+    a ladder of trial scales, a phase-coherent scan of the sync over scale and a template search over scale and
+    rotation propose candidates; the sync ranks them after a local polish, and the first whose probes already
+    decode (CRC and fit) wins, which settles near-ties that the sync alone would guess. Also returns the fits
+    of those trial decodes: each was a chance for a false payload, which the bench counts.
     """
-    spectrum = _summed(_centered_spectrum(residual) for residual in residuals)
-    coarse = np.arange(math.log(SCALE_RANGE[0]), math.log(SCALE_RANGE[1]), SCALE_STEP)
-    peaks = _sync_peaks(spectrum, coarse, pattern)
-    best = int(np.argmax(peaks))
-    if peaks[best] < SCAN_ACCEPT:
-        return None
-    fine = coarse[best] + np.linspace(-SCALE_STEP, SCALE_STEP, 11)
-    peaks = _sync_peaks(spectrum, fine, pattern)
-    index = int(np.clip(np.argmax(peaks), 1, fine.size - 2))
-    before, at, after = peaks[index - 1 : index + 2]
-    curvature = before - 2 * at + after
-    shift = 0.5 * (before - after) / curvature if curvature < 0 else 0.0
-    return float(np.exp(fine[index] + np.clip(shift, -1, 1) * (fine[1] - fine[0])))
+    native_level = _level(probes, 1.0)
+    native = _verify(native_level, 1.0, 0.0, pattern)
+    if native.strength >= SYNC_ACCEPT or min(probes[0].shape) < SEARCH_MIN_SIDE:
+        return native, []
+    trials: list[tuple[float, bool]] = []
+    found: list[tuple[_Geometry, _Level]] = [(native, native_level)]
+    rotated = _rotation_scan(native_level, _centred_spectrum(native_level), pattern)
+    found += [(_verify(native_level, pick_scale, pick_angle, pattern), native_level) for pick_scale, pick_angle in rotated]
+    turned = max(found[1:], key=lambda item: item[0].strength, default=found[0])[0]
+    if turned.strength >= SYNC_ACCEPT:  # a plain turn: no need to try other scales
+        turned = _polished(native_level, turned, pattern)
+        if _decodes(turned, pattern, trials):
+            return turned, trials
+    for scale in _level_scales():
+        level = _level(probes, scale)
+        if min(level.residual.shape) < MIN_SIDE:
+            continue
+        spectrum = _centred_spectrum(level)
+        picks = _scale_scan(level, spectrum, pattern) + _template_candidates(level, spectrum, pattern)
+        found += [(_verify(level, pick_scale, pick_angle, pattern), level) for pick_scale, pick_angle in picks]
+    found.sort(key=lambda item: -item[0].strength)
+    polished = sorted((_polished(level, geometry, pattern) for geometry, level in found[:SCREENED]), key=lambda g: -g.strength)
+    for geometry in polished:
+        if _decodes(geometry, pattern, trials):
+            return geometry, trials
+    return polished[0], trials
 
 
-def _centered_spectrum(residual: np.ndarray) -> np.ndarray:
-    """Full complex spectrum of a residual with the frame centre as origin, so phases vary slowly between bins."""
-    centered = np.fft.ifftshift(residual.astype(np.float32))
-    return cv2.dft(centered, flags=cv2.DFT_COMPLEX_OUTPUT).view(np.complex64)[:, :, 0]
+def _level_scales() -> np.ndarray:
+    return np.exp(np.linspace(math.log(LEVEL_RANGE[0]), math.log(LEVEL_RANGE[1]), LEVELS))
 
 
-def _sync_peaks(spectrum: np.ndarray, log_scales: np.ndarray, pattern: _Pattern) -> np.ndarray:
-    """Peak-to-sidelobe ratio of the phase-only sync correlation for each candidate scale."""
-    height, width = spectrum.shape
-    period = TILE * np.exp(log_scales)[:, None]
-    values = _bilinear(spectrum, pattern.sync_u[None, :] * height / period, pattern.sync_cols[None, :] * width / period)
-    whitened = values * np.conj(pattern.sync)[None, :] / np.maximum(np.abs(values), 1e-9)
-    grid = np.zeros((log_scales.size, SURFACE, SURFACE // 2 + 1), np.complex64)
-    grid[:, pattern.sync_u % SURFACE, pattern.sync_cols] = whitened
-    peaks = np.fft.irfft2(grid, s=(SURFACE, SURFACE)).reshape(log_scales.size, -1).max(axis=1)
-    # A surface of n unit coefficients has standard deviation sqrt(2n) / SURFACE².
-    return peaks * SURFACE**2 / math.sqrt(2 * pattern.sync.size)
+def _level_span() -> float:
+    """Half the log-scale gap between levels, a little more so neighbours overlap."""
+    return 0.55 * math.log(LEVEL_RANGE[1] / LEVEL_RANGE[0]) / (LEVELS - 1)
 
 
-def _bilinear(spectrum: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Complex spectrum at fractional bins, wrapping around both axes."""
-    height, width = spectrum.shape
-    row0, col0 = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
-    dr, dc = rows - row0, cols - col0
-    row0, col0 = row0 % height, col0 % width
-    row1, col1 = (row0 + 1) % height, (col0 + 1) % width
-    top = spectrum[row0, col0] * (1 - dc) + spectrum[row0, col1] * dc
-    bottom = spectrum[row1, col0] * (1 - dc) + spectrum[row1, col1] * dc
-    return top * (1 - dr) + bottom * dr
+def _polished(level: _Level, geometry: _Geometry, pattern: _Pattern) -> _Geometry:
+    """Polish scale and angle on the sync itself: over a whole frame, a 0.3 % scale error already blurs the fold."""
+    best = geometry
+    for scale_step, angle_step in POLISH_STEPS:
+        centre = best
+        for ds, da in ((-scale_step, 0.0), (scale_step, 0.0), (0.0, -angle_step), (0.0, angle_step)):
+            trial = _verify(level, centre.scale * math.exp(ds), centre.angle + da, pattern, centre.orientation)
+            if trial.strength > best.strength:
+                best = trial
+    return best
+
+
+def _decodes(geometry: _Geometry, pattern: _Pattern, trials: list[tuple[float, bool]]) -> bool:
+    """Whether the probes alone, read in this geometry, give a valid payload; fit and CRC go to trials."""
+    soft, noise, _ = _soft_from_spectra(geometry.spectrum[None], pattern)
+    decoded = _decode(_Reading(soft, noise, geometry.strength), 1.0 / noise)
+    trials.append((decoded.correlation, decoded.crc_ok))
+    return decoded.crc_ok and decoded.correlation >= MIN_CORRELATION
+
+
+def _centred_spectrum(level: _Level) -> np.ndarray:
+    """Complex spectrum (H×W×2, zero frequency in the middle) of the probes' summed residual at a level, with
+    the image centre as the origin so phases vary slowly between bins and interpolate."""
+    centre = np.ascontiguousarray(_centre(level.residual, SCAN_SIDE))
+    spectrum = cv2.dft(np.fft.ifftshift(centre), flags=cv2.DFT_COMPLEX_OUTPUT)
+    return np.ascontiguousarray(np.fft.fftshift(spectrum, axes=(0, 1)))
+
+
+def _bins(spectrum: np.ndarray, level: _Level, kx: np.ndarray, ky: np.ndarray, scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where native frequencies (cycles per tile, any leading shape) land in a level's centred spectrum, for
+    each trial scale: float32 maps of shape scales × frequencies, ready for cv2.remap."""
+    height, width = spectrum.shape[:2]
+    per_tile = 1.0 / (TILE * scales.reshape((-1,) + (1,) * kx.ndim))
+    map_x = width // 2 + kx[None] * per_tile * width / level.factors[0]
+    map_y = height // 2 + ky[None] * per_tile * height / level.factors[1]
+    columns = kx.shape[-1]
+    return map_x.astype(np.float32).reshape(-1, columns), map_y.astype(np.float32).reshape(-1, columns)
+
+
+_TURNS = [[[1, 0], [0, 1]], [[0, -1], [1, 0]], [[-1, 0], [0, -1]], [[0, 1], [-1, 0]]]
+_MIRRORS = [[[0, 1], [1, 0]], [[-1, 0], [0, 1]], [[0, -1], [-1, 0]], [[1, 0], [0, -1]]]
+_ORIENTATIONS = np.array(_TURNS + _MIRRORS)  # the 8 quarter turns and mirrors, acting on (x, y) frequencies
+
+
+def _scan_step(spectrum: np.ndarray) -> float:
+    """Log-scale (or angle, in radians) step that moves the outermost sync frequency SCAN_STEP_BINS bins."""
+    return SCAN_STEP_BINS * CELL / (BAND[1] * max(spectrum.shape[:2]))
+
+
+def _scale_scan(level: _Level, spectrum: np.ndarray, pattern: _Pattern) -> list[tuple[float, float]]:
+    """Unrotated candidates around a level's scale, from the coherent sync scan."""
+    step, span = _scan_step(spectrum), _level_span()
+    log_scales = math.log(level.scale) + np.arange(-span, span + step, step)
+    ratios = _sync_scan(level, spectrum, pattern, log_scales, np.zeros(1))
+    return [(float(np.exp(log_scales[row])), 0.0) for row, _ in _local_maxima(ratios, SCAN_PICKS)]
+
+
+def _rotation_scan(level: _Level, spectrum: np.ndarray, pattern: _Pattern) -> list[tuple[float, float]]:
+    """Rotated candidates near native scale (the common re-post turn), from the coherent sync scan."""
+    step = _scan_step(spectrum)
+    log_scales = np.arange(-ROTATION_SCALE_SPAN, ROTATION_SCALE_SPAN + step, step)
+    angles = np.arange(-ROTATION_SPAN, ROTATION_SPAN + step, step)
+    ratios = _sync_scan(level, spectrum, pattern, log_scales, angles)
+    return [(float(np.exp(log_scales[row])), float(angles[col])) for row, col in _local_maxima(ratios, SCAN_PICKS)]
+
+
+def _sync_scan(level: _Level, spectrum: np.ndarray, pattern: _Pattern, log_scales: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """The sync's phase-only correlation read straight off a level's spectrum for every trial scale and angle,
+    best over the 8 orientations: scales × angles peak-to-sidelobe ratios. Coherent, so it finds a weak mark
+    that no magnitude statistic would."""
+    cos, sin = np.cos(angles)[:, None, None], np.sin(angles)[:, None, None]
+    ox = _ORIENTATIONS[None, :, 0, 0, None] * pattern.sync_v + _ORIENTATIONS[None, :, 0, 1, None] * pattern.sync_u
+    oy = _ORIENTATIONS[None, :, 1, 0, None] * pattern.sync_v + _ORIENTATIONS[None, :, 1, 1, None] * pattern.sync_u
+    map_x, map_y = _bins(spectrum, level, cos * ox - sin * oy, sin * ox + cos * oy, np.exp(log_scales))
+    sampled = cv2.remap(spectrum, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0.0,))
+    values = sampled[..., 0] + 1j * sampled[..., 1]
+    whitened = values * np.conj(pattern.sync) / np.maximum(np.abs(values), 1e-9)
+    grid = np.zeros((whitened.shape[0], SCAN_SURFACE, SCAN_SURFACE // 2 + 1), np.complex64)
+    grid[:, pattern.sync_u % SCAN_SURFACE, pattern.sync_v] = whitened
+    peaks = np.fft.irfft2(grid, s=(SCAN_SURFACE, SCAN_SURFACE)).reshape(whitened.shape[0], -1).max(axis=1)
+    # A surface of n unit coefficients has a standard deviation of sqrt(2n) / side² (Parseval).
+    ratios = peaks * SCAN_SURFACE**2 / math.sqrt(2 * pattern.sync.size)
+    return ratios.reshape(log_scales.size, angles.size, len(_ORIENTATIONS)).max(axis=2)
+
+
+def _template_candidates(level: _Level, spectrum: np.ndarray, pattern: _Pattern) -> list[tuple[float, float]]:
+    """Candidates with rotation: the template's magnitude peaks over scale and angle (mod 90°: the template has
+    the lattice's symmetry), whatever the shift, crop or mirror, each polished on a finer grid."""
+    white = _whitened_magnitude(spectrum)
+    span = _level_span()
+    log_scales = math.log(level.scale) + np.arange(-span, span + SCALE_STEP, SCALE_STEP)
+    angles = np.arange(-math.pi / 4, math.pi / 4, ANGLE_STEP)
+    scores = _template_scores(white, level, pattern, log_scales, angles)
+    found = []
+    for row, col in _local_maxima(scores, TEMPLATE_PICKS, wrap=True):
+        fine_scales = log_scales[row] + np.linspace(-SCALE_STEP, SCALE_STEP, 7)
+        fine_angles = angles[col] + np.linspace(-ANGLE_STEP, ANGLE_STEP, 7)
+        fine = _template_scores(white, level, pattern, fine_scales, fine_angles)
+        best_row, best_col = np.unravel_index(int(np.argmax(fine)), fine.shape)
+        found.append((float(np.exp(fine_scales[best_row])), float(fine_angles[best_col])))
+    return found
+
+
+def _whitened_magnitude(spectrum: np.ndarray) -> np.ndarray:
+    """Fourier magnitude over its local mean: periodic marks stand out as peaks, whatever the host's slope.
+
+    The magnitude is smoothed by a 3-bin box first: the unwindowed spectrum spreads a peak over its neighbours.
+    """
+    magnitude = cv2.blur(cv2.magnitude(spectrum[..., 0], spectrum[..., 1]), (3, 3))
+    return magnitude / (cv2.blur(magnitude, (WHITEN_BOX, WHITEN_BOX)) + 1e-6)
+
+
+def _template_scores(white: np.ndarray, level: _Level, pattern: _Pattern, log_scales: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """Mean whitened magnitude at the template's frequencies for every (scale, angle): scales × angles."""
+    cos, sin = np.cos(angles)[:, None], np.sin(angles)[:, None]
+    fx, fy = pattern.template_v[None, :], pattern.template_u[None, :]
+    map_x, map_y = _bins(white, level, cos * fx - sin * fy, sin * fx + cos * fy, np.exp(log_scales))
+    sampled = cv2.remap(white, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0.0,))
+    return sampled.mean(axis=1).reshape(log_scales.size, angles.size)
+
+
+def _local_maxima(scores: np.ndarray, count: int, *, wrap: bool = False) -> list[tuple[int, int]]:
+    """Positions of the count highest local maxima (3×3) of a score table; wrap: the columns are circular."""
+    table = scores.astype(np.float32)
+    padded = np.concatenate([table[:, -1:], table, table[:, :1]], axis=1) if wrap else table
+    neighbourhood = cv2.dilate(padded, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    if wrap:
+        neighbourhood = neighbourhood[:, 1:-1]
+    rows, cols = np.nonzero(table >= neighbourhood)
+    order = np.argsort(-table[rows, cols], kind="stable")[:count]
+    return [(int(rows[index]), int(cols[index])) for index in order]
 
 
 # --- reading: frames to soft bits ---------------------------------------------------------------
-
-
-@dataclass
-class _Shape:
-    """Frames of one size, which share a crop and a scale. Keeps only what the vote needs, so long clips stay small."""
-
-    pattern: _Pattern
-    pending: list[np.ndarray] = field(default_factory=list)
-    scale: float | None = None
-    total: np.ndarray | None = None  # summed tile spectrum: the sync of all frames together
-    data: list[np.ndarray] = field(default_factory=list)  # per frame, the data coefficients
-
-    def add(self, gray: np.ndarray) -> None:
-        if self.scale is not None:
-            self._fold(gray)
-            return
-        self.pending.append(gray)
-        if len(self.pending) == SCALE_FRAMES:
-            self.settle()
-
-    def settle(self) -> None:
-        """Decide the scale from the first frames, then fold them."""
-        if self.scale is None and self.pending:
-            self.scale = _decide_scale(self.pending, self.pattern)
-            for gray in self.pending:
-                self._fold(gray)
-            self.pending = []
-
-    def _fold(self, gray: np.ndarray) -> None:
-        spectrum = _tile_spectrum(gray, self.scale or 1.0)
-        self.total = spectrum if self.total is None else self.total + spectrum
-        self.data.append(spectrum[self.pattern.data_rows, self.pattern.data_cols])
-
-    def soft_bits(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-frame soft bits, every frame shifted by the offset of the summed sync, and their noise variance.
-
-        The noise is what the received coefficients hold outside the code's subspace: the data band has more
-        dimensions than coded bits, and the mark puts nothing there.
-        """
-        self.settle()
-        if self.total is None:
-            raise ValueError("No frames were read.")
-        pattern = self.pattern
-        row, col, _ = _peak(_sync_surface(self.total, pattern))
-        aligned = np.array(self.data) * np.exp(2j * np.pi * (pattern.data_u * row + pattern.data_cols * col) / TILE)
-        received = np.concatenate([aligned.real, aligned.imag], axis=1)
-        soft = received @ pattern.basis
-        rest = received - soft @ pattern.basis.T
-        noise = np.sum(rest**2, axis=1) / (received.shape[1] - CODED_BITS)
-        return soft, np.maximum(noise, 1e-9)
 
 
 @dataclass(frozen=True)
 class _Reading:
     soft: np.ndarray  # frames × CODED_BITS, positive means 0
     noise: np.ndarray  # per-frame noise variance of the soft bits
+    strength: float  # strongest sync peak-to-sidelobe ratio over the frame sizes read
+    trials: tuple[tuple[float, bool], ...] = ()  # fit and CRC of the geometry search's trial decodes
+
+
+def _soft_bits(grays: list[np.ndarray], pattern: _Pattern) -> _Reading:
+    """Per-frame soft bits and noise for frames of one size, all read in the geometry their probes show."""
+    if min(grays[0].shape) < MIN_SIDE:
+        return _Reading(np.zeros((len(grays), CODED_BITS)), np.ones(len(grays)), 0.0)
+    picks = np.unique(np.linspace(0, len(grays) - 1, min(PROBES, len(grays))).round().astype(int))
+    geometry, trials = _locate([grays[index] for index in picks], pattern)
+    spectra = np.array(
+        [np.fft.rfft2(_oriented(_fold(_canvas(gray, geometry.scale, geometry.angle)), geometry.orientation)) for gray in grays]
+    )
+    return _Reading(*_soft_from_spectra(spectra, pattern), tuple(trials))
+
+
+def _soft_from_spectra(spectra: np.ndarray, pattern: _Pattern) -> tuple[np.ndarray, np.ndarray, float]:
+    """Soft bits of oriented fold spectra (frames × CELL × CELL/2+1), all shifted by the offset of their summed
+    sync; with each frame's noise variance and the sync's peak-to-sidelobe ratio.
+
+    Each coefficient is divided by the RMS of its ring first: the host's interference falls steeply with
+    frequency. The noise is what the received coefficients hold outside the code's subspace: the data band has
+    more dimensions than coded bits, and the mark puts nothing there.
+    """
+    row, col, strength = _peak(_sync_surface(spectra.sum(axis=0), pattern))
+    data = spectra[:, pattern.data_rows, pattern.data_v]
+    aligned = data * np.exp(2j * np.pi * (pattern.data_u * row + pattern.data_v * col) / CELL) / _ring_spread(spectra, pattern)
+    received = np.concatenate([aligned.real, aligned.imag], axis=1)
+    soft = received @ pattern.basis
+    rest = received - soft @ pattern.basis.T
+    noise = np.sum(rest**2, axis=1) / (received.shape[1] - CODED_BITS)
+    return soft, np.maximum(noise, 1e-9), strength
+
+
+def _ring_spread(spectra: np.ndarray, pattern: _Pattern) -> np.ndarray:
+    """Per frame and data coefficient, the RMS of the sync and data coefficients in its ring (1 cycle wide)."""
+    u = np.concatenate([pattern.sync_u, pattern.data_u])
+    v = np.concatenate([pattern.sync_v, pattern.data_v])
+    ring = np.floor(np.hypot(u, v)).astype(np.int64)
+    power = np.abs(spectra[:, u % CELL, v]) ** 2
+    counts = np.maximum(np.bincount(ring), 1)
+    mean = np.array([np.bincount(ring, weights=frame) for frame in power]) / counts
+    return np.sqrt(np.maximum(mean[:, ring[pattern.sync_u.size :]], 1e-12))
 
 
 def _read(frames: Iterable[np.ndarray], key: bytes) -> _Reading:
-    """Per-frame soft bits; frames are grouped by size and each group is aligned as a whole."""
+    """Per-frame soft bits; frames are grouped by size and each group is located and read as a whole."""
     pattern = _pattern(key)
-    shapes: dict[tuple[int, ...], _Shape] = {}
+    shapes: dict[tuple[int, ...], list[np.ndarray]] = {}
+    order: list[tuple[tuple[int, ...], int]] = []
     for frame in frames:
         gray = _luma(frame)
-        if gray.shape not in shapes:
-            shapes[gray.shape] = _Shape(pattern)
-        shapes[gray.shape].add(gray)
+        group = shapes.setdefault(gray.shape, [])
+        order.append((gray.shape, len(group)))
+        group.append(gray)
     if not shapes:
         raise ValueError("detect() needs at least one frame")
-    soft, noise = zip(*(group.soft_bits() for group in shapes.values()), strict=True)
-    return _Reading(np.concatenate(soft), np.concatenate(noise))
+    read = {shape: _soft_bits(grays, pattern) for shape, grays in shapes.items()}
+    soft = np.array([read[shape].soft[index] for shape, index in order])
+    noise = np.array([read[shape].noise[index] for shape, index in order])
+    trials = tuple(trial for result in read.values() for trial in result.trials)
+    return _Reading(soft, noise, max(result.strength for result in read.values()), trials)
 
 
 def frame_bits(frames: Iterable[np.ndarray], *, key: bytes = DEFAULT_KEY) -> np.ndarray:
@@ -469,14 +727,32 @@ def frame_bits(frames: Iterable[np.ndarray], *, key: bytes = DEFAULT_KEY) -> np.
 
 def detect(frames: Iterable[np.ndarray], *, key: bytes = DEFAULT_KEY) -> Detection:
     """Vote across frames (RGB uint8, any size, any count ≥ 1) and decode; payload None when no mark is found."""
+    return _evidence(frames, key).detection
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """detect()'s answer and the statistics it decided on, for calibrating the decision on unmarked video."""
+
+    detection: Detection
+    strength: float  # the sync's peak-to-sidelobe ratio in the geometry read
+    fits: tuple[float, ...]  # votes · codeword of every decode tried (the search's trials, then the vote's)
+    crc_passes: int  # how many of those decodes had a matching CRC
+
+
+def _evidence(frames: Iterable[np.ndarray], key: bytes = DEFAULT_KEY) -> _Evidence:
+    """Read, vote and decode; a payload needs a matching CRC, a clear fit and a clear sync (see SYNC_MIN)."""
     reading = _read(frames, key)
-    decoded = _decode(reading, 1.0 / reading.noise)
-    if not decoded.crc_ok and len(reading.soft) > 1:
-        decoded = _decode(reading, _reliability(reading, decoded.signs))
-    valid = decoded.crc_ok and decoded.correlation >= MIN_CORRELATION
+    decodes = [_decode(reading, 1.0 / reading.noise)]
+    if not decodes[0].crc_ok and len(reading.soft) > 1:
+        decodes.append(_decode(reading, _reliability(reading, decodes[0].signs)))
+    decoded = decodes[-1]
+    valid = decoded.crc_ok and decoded.correlation >= MIN_CORRELATION and reading.strength >= SYNC_MIN
     agreement = float(np.mean(reading.soft * decoded.signs > 0))
     payload = decoded.payload if valid else None
-    return Detection(payload, _confidence(decoded.correlation, valid), agreement, len(reading.soft))
+    detection = Detection(payload, _confidence(decoded.correlation, valid), agreement, len(reading.soft))
+    tried = reading.trials + tuple((item.correlation, item.crc_ok) for item in decodes)
+    return _Evidence(detection, reading.strength, tuple(fit for fit, _ in tried), sum(ok for _, ok in tried))
 
 
 @dataclass(frozen=True)

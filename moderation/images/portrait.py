@@ -5,18 +5,21 @@ people are refused (or held for a moderator when the uploader attests it is thei
 
 How the check decides, in three explainable steps:
 
-1. Faces: dlib's HOG detector. No face → allow: there is nobody to protect, and nothing to animate.
-2. Photo probability: a logistic regression over image statistics (sensor-like noise, flat colour
-   areas, residual tail weight, soft-gradient share, colour concentration, saturation; for the
-   whole image and for the main face), fitted on evals/data/portraits/ by
-   `python -m training.portrait_model` and shipped as moderation/images/portrait_model.json.
-   Camera EXIF (make/model/exposure) and drawing-software tags shift the log-odds by fixed priors,
-   because the evaluation set has no such metadata to fit them on.
-3. Decision: a face and probability ≥ BLOCK_AT → block (review when attested); a face and
-   REVIEW_AT ≤ probability < BLOCK_AT → review (uncertain); otherwise allow.
+1. Faces: dlib's HOG detector (faces.py). No face → allow: there is nobody to protect, and
+   nothing to animate.
+2. Photo probability, per face: a head-and-shoulders crop around each of the largest faces goes
+   through EfficientNet-Lite0 (backbone.py, ImageNet-pretrained, shipped in a PyPI package), and
+   a logistic regression on its 1280 features says whether that face was photographed. The head
+   is fitted by `python -m training.portrait_model` on evals/data/portraits/ (the project's own
+   set plus images gathered from packages, never the held-out ones) and shipped as
+   moderation/images/portrait_model.json. The most photo-like face counts: a real person beside
+   a drawn one is still a real person. Camera EXIF (make/model/exposure) and drawing-software
+   tags shift the log-odds by fixed priors, because the training images carry no such metadata.
+3. Decision: probability ≥ BLOCK_AT → block (review when attested); REVIEW_AT ≤ probability <
+   BLOCK_AT → review (uncertain); otherwise allow.
 
-The statistics are weakest on painterly work with canvas grain and on heavily filtered photos;
-the bench reports those cases (see evals/data/portraits/README.md).
+Where it is weakest (photographed statues, heavily filtered photos, very photoreal renders) is
+listed in evals/data/portraits/README.md with the held-out figures.
 """
 
 from __future__ import annotations
@@ -27,16 +30,23 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from moderation.images.faces import detect_faces
-from moderation.images.features import image_features
+from moderation.images.backbone import embed
+from moderation.images.faces import FaceBox, detect_faces
 from moderation.images.upload import Upload, art_software, camera_fields, camera_name, load_upload
 
 MODEL_PATH = Path(__file__).resolve().parent / "portrait_model.json"
 
 BLOCK_AT = 0.5
 REVIEW_AT = 0.3
+# Faces scored per upload (largest first): each costs ~25 ms on one CPU core.
+MAX_FACES = 3
+# The crop the head was fitted on: a square FACE_CROP face widths wide, centred a little below
+# the face's centre so it holds hair, ears and neck (where paint and skin differ most).
+FACE_CROP = 2.0
+FACE_CROP_DROP = 0.1
 
 # Log-odds added by metadata. A camera's make/model multiplies the odds of "photograph" by ~12
 # (e^2.5): drawing apps and renderers don't write it, phones and cameras always do. Exposure
@@ -46,27 +56,6 @@ REVIEW_AT = 0.3
 CAMERA_PRIOR = 2.5
 EXPOSURE_PRIOR = 1.5
 ART_SOFTWARE_PRIOR = -2.0
-
-# How each feature reads to a creator: (when it pushes towards "photo", when towards "drawing").
-FEATURE_PHRASES: dict[str, tuple[str, str]] = {
-    "noise_sigma": ("sensor-like noise", "noise-free shading"),
-    "noise_floor": ("grain even in the smoothest areas", "perfectly clean areas"),
-    "flat_share": ("no flat colour areas", "large flat colour areas"),
-    "residual_kurtosis": ("photo-like fine texture", "crisp outlines on smooth paint"),
-    "soft_gradient_share": ("photo-like texture", "few soft gradients"),
-    "top_colour_share": ("many distinct colours", "a few dominant colours"),
-    "distinct_colours": ("many distinct colours", "a limited palette"),
-    "saturation_mean": ("natural saturation", "stylised saturation"),
-    "grey_share": ("greyscale photo tones", "colour-drawing tones"),
-    "face_noise_sigma": ("sensor-like noise on the face", "clean shading on the face"),
-    "face_noise_floor": ("skin texture", "smooth painted skin"),
-    "face_flat_share": ("no flat colour on the face", "flat colour on the face"),
-    "face_residual_kurtosis": ("photo-like texture on the face", "crisp linework on the face"),
-    "face_soft_gradient_share": ("photo-like texture on the face", "few soft gradients on the face"),
-    "face_strong_edge_share": ("photo-like edges on the face", "strong outlines on the face"),
-    "strong_edge_share": ("photo-like edges", "strong outlines"),
-    "spectral_slope": ("natural-image frequency falloff", "drawing-like frequency content"),
-}
 
 
 @dataclass(frozen=True)
@@ -91,33 +80,22 @@ class ImageVerdict:
 
 @dataclass(frozen=True)
 class PhotoModel:
-    """Standardize → linear → logistic: few enough numbers to read and explain."""
+    """A logistic regression on the backbone's features (standardization folded into the weights)."""
 
-    features: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
+    coef: np.ndarray
     intercept: float
+    about: str
 
-    def contributions(self, values: dict[str, float | None]) -> dict[str, float]:
-        """Each feature's additive share of the log-odds; a missing value (no face) counts as average."""
-        return {
-            name: 0.0 if values.get(name) is None else coef * (values[name] - mean) / scale
-            for name, mean, scale, coef in zip(self.features, self.mean, self.scale, self.coef, strict=True)
-        }
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """Log-odds that each crop shows a photographed real face."""
+        return features.astype(np.float64) @ self.coef + self.intercept
 
 
 @cache
 def load_model(path: Path = MODEL_PATH) -> PhotoModel:
-    """The fitted parameters shipped beside this module (see `python -m training.portrait_model`)."""
+    """The fitted head shipped beside this module (see `python -m training.portrait_model`)."""
     data = json.loads(path.read_text())
-    return PhotoModel(
-        features=tuple(data["features"]),
-        mean=tuple(data["mean"]),
-        scale=tuple(data["scale"]),
-        coef=tuple(data["coef"]),
-        intercept=float(data["intercept"]),
-    )
+    return PhotoModel(coef=np.asarray(data["coef"], dtype=np.float64), intercept=float(data["intercept"]), about=data["about"])
 
 
 def check_portrait(image: Image.Image | bytes, *, attested_own_likeness: bool = False, exif: dict | None = None) -> ImageVerdict:
@@ -131,17 +109,16 @@ def check_portrait(image: Image.Image | bytes, *, attested_own_likeness: bool = 
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ValueError(f"not a readable image: {error}") from error
     faces = detect_faces(upload.rgb)
-    features = image_features(upload.rgb, faces)
-    model = load_model()
-    contributions = model.contributions(features)
+    scored = faces[:MAX_FACES]
+    crops = [face_crop(upload.rgb, face) for face in scored] or [upload.rgb]
     metadata_logit, metadata_evidence = metadata_prior(upload)
-    logit = model.intercept + sum(contributions.values()) + metadata_logit
-    probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+    logits = load_model().logits(embed(crops)) + metadata_logit
+    logit = float(logits.max())
+    probability = _sigmoid(logit)
     decision = decide(probability, len(faces), attested_own_likeness)
-    evidence = [*metadata_evidence, *_feature_evidence(contributions, photo_side=probability >= REVIEW_AT)]
     signals = {
-        "features": features,
-        "contributions": {name: round(value, 3) for name, value in contributions.items()},
+        "scored": "faces" if scored else "whole image (no face found)",
+        "crop_photo_probabilities": [round(_sigmoid(float(value)), 4) for value in logits],
         "logit": round(logit, 3),
         "metadata_logit": metadata_logit,
         "exif_camera": camera_fields(upload.exif),
@@ -157,9 +134,20 @@ def check_portrait(image: Image.Image | bytes, *, attested_own_likeness: bool = 
         decision=decision,
         photo_probability=round(probability, 4),
         faces=len(faces),
-        reasons=explain(decision, probability, len(faces), attested_own_likeness, evidence),
+        reasons=explain(decision, probability, len(faces), attested_own_likeness, metadata_evidence),
         signals=signals,
     )
+
+
+def face_crop(rgb: np.ndarray, face: FaceBox) -> np.ndarray:
+    """The square around a face that the head was fitted on, shifted to stay inside the image."""
+    height, width = rgb.shape[:2]
+    side = max(1, min(round(face.width * FACE_CROP), width, height))
+    centre_x = (face.left + face.right) / 2
+    centre_y = (face.top + face.bottom) / 2 + face.height * FACE_CROP_DROP
+    left = int(min(max(0, centre_x - side / 2), width - side))
+    top = int(min(max(0, centre_y - side / 2), height - side))
+    return rgb[top : top + side, left : left + side]
 
 
 def decide(probability: float, faces: int, attested: bool) -> str:
@@ -193,40 +181,33 @@ def metadata_prior(upload: Upload) -> tuple[float, list[str]]:
     return logit, evidence
 
 
-def _feature_evidence(contributions: dict[str, float], *, photo_side: bool, limit: int = 3) -> list[str]:
-    """The strongest statistics pointing the way the verdict went, in plain words."""
-    sign = 1.0 if photo_side else -1.0
-    ranked = sorted(contributions.items(), key=lambda item: item[1] * sign, reverse=True)
-    phrases: list[str] = []
-    for name, value in ranked:
-        if value * sign <= 0.25 or len(phrases) == limit:
-            break
-        phrase = FEATURE_PHRASES.get(name, (name, name))[0 if photo_side else 1]
-        if phrase not in phrases:
-            phrases.append(phrase)
-    return phrases
-
-
 def explain(decision: str, probability: float, faces: int, attested: bool, evidence: list[str]) -> list[str]:
     """Reasons a creator can act on."""
     because = f" ({'; '.join(evidence)})" if evidence else ""
     percent = f"{probability:.0%}"
+    face = "the face" if faces == 1 else f"the most photo-like of the {faces} faces"
     if faces == 0:
         return ["No face was found, so there is no real person to protect (and the animator needs a visible, front-facing face)."]
     if decision == "allow":
-        return [f"This looks drawn, painted or rendered rather than photographed{because}; photo likelihood {percent}."]
+        return [
+            f"{face.capitalize()} looks drawn, painted, rendered or non-human rather than a photographed person{because}; photo likelihood {percent}."
+        ]
     if decision == "block":
         return [
-            f"This looks like a photograph of a real person{because}; photo likelihood {percent}.",
+            f"This looks like a photograph of a real person: {face} looks photographed{because}; photo likelihood {percent}.",
             "Marionette animates drawn, painted, rendered and animal characters, not photos of real people: upload an illustration instead.",
             "If this is a photo of you, tick 'this is my own likeness' and a moderator will review it.",
         ]
     if attested and probability >= BLOCK_AT:
         return [
-            f"This looks like a photograph of a real person{because}; photo likelihood {percent}.",
+            f"This looks like a photograph of a real person: {face} looks photographed{because}; photo likelihood {percent}.",
             "You said it is your own likeness, so a moderator will check it before it can be animated.",
         ]
     return [
-        f"We can't tell whether this is a photograph or a realistic illustration{because}; photo likelihood {percent}.",
+        f"We can't tell whether {face} is photographed or a realistic illustration{because}; photo likelihood {percent}.",
         "A moderator will look at it before it can be animated; a clearly drawn or rendered portrait is approved right away.",
     ]
+
+
+def _sigmoid(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))

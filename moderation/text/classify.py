@@ -5,8 +5,9 @@ Three layers, cheapest first:
 1. Curated rules (text_rules) over obfuscation-resistant normal forms (text_normalize): they settle most text on their own,
    and they know about framing - fiction, news and idioms - because villains, battles and horror are this platform's business.
 2. alt-profanity-check's bundled linear model (encoders.ProfanityModel): a harassment signal, never a verdict on its own.
-3. The bundled MiniLM sentence encoder (encoders.SentenceEncoder): similarity to curated category exemplars versus benign
-   exemplars, for text that carries a sensitive cue but that no rule settled - paraphrases the rules do not list.
+3. The trained classifier (text_learned): the bundled MiniLM encoder with fitted adapters and heads, run on every text,
+   as written and de-obfuscated: it catches the paraphrases, slang and framings no rule lists. Its thresholds were
+   set by cross-validation on its own training data, never on the held-out sets.
 
 Policy: block clear real-world harm (sexual content involving minors - always; self-harm intent or instructions; credible
 threats; hate aimed at real groups; instructions for weapons, drugs, crime or violence; explicit sexual content);
@@ -18,16 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from moderation.text import encoders
+from moderation.text import encoders, learned
 from moderation.text.normalize import Normalized, normalize, squash_spaces
-from moderation.text.patterns import stretch
 from moderation.text.rules import (
     CATEGORY_PARENTS,
-    MINOR_PATTERN,
     Framing,
     Hit,
     find_hits,
-    mask_idioms,
     read_framing,
 )
 
@@ -69,38 +67,13 @@ MAX_CHARS = 20_000
 MAX_EMBED_SENTENCES = 8
 QUOTE_CHARS = 80
 
-# Embedding thresholds: a category fires when its exemplars are close and clearly closer than the benign exemplars.
-# Calibrated on the evaluation set's benign lines: on its own the embedding would flag about 3 % of them for review.
-EMBED_MIN_SIMILARITY = 0.35
-EMBED_MIN_MARGIN = 0.12
-
-# Words that make a text worth a second look by the encoder when no rule settled it. Deliberately broad.
-CUE_PATTERN = re.compile(
-    r"(?<![a-z])(?:"
-    + stretch(
-        r"kil|die|dying|dead|death|suicid|hurt|cut|blood|bleed|pill|overdos|alive|exist|wake up|goodbye|gone|end|life|live|ready|decided|tonight|meds|"
-        r"dumb|hack|jaw|face|throat|neck|execut|wait|outside|find you|coming|stolen|undetect|autopsy|trick|secret|jump|high|ribs|lung|"
-        r"ride|scream|spread|legs|tease|flirt|first time|hot|pics|photo|underwear|rate|"
-        r"sex|naked|nude|touch|body|kid|child|girl|boy|young|teen|little|baby|minor|school|age|old|"
-        r"hate|stupid|ugly|idiot|loser|worthless|pathetic|disgust|trash|shut up|fuck|bitch|cunt|whore|slut|"
-        r"shoot|gun|bomb|knife|stab|poison|weapon|explos|drug|meth|cocaine|heroin|fentanyl|pills|weed|steal|stole|hack|scam|launder|fake|"
-        r"attack|beat|punch|rape|threat|hunt|burn|starv|eat|weight|thin|fat|jump|bridge|rope|hang|noose|scar|razor|blade|"
-        r"porn|horny|bed|kiss|moan|lick|suck|strip|"
-        r"jew|muslim|islam|black|white|gay|lesbian|trans|immigra|refugee|women|mexican|asian|arab|race|"
-        r"gore|guts|flesh|skin|bone|skull|torture|scream|corpse|murder|massacre|shooter|terror"
-    )
-    + r")"
-)
-# A similarity alone never names a minor sexual: it must come with a minor and a word from this list in the text itself.
-SEXUAL_CUE = re.compile(
-    r"(?<![a-z])(?:"
-    + stretch(
-        r"hot|hotter|hottest|sexy|sex|naked|nude|nudes|bed|bedroom|love scene|touch|touched|touching|kiss|kissed|body|bodies|undress|pics|photos|lewd|"
-        r"erotic|romantic|physical|intimate|first time|make love|sleep with|underwear|bikini|panties|lingerie|seduce|flirt|flirty|"
-        r"aroused|horny|moan|naughty|spicy|steamy|private|privates|alone with"
-    )
-    + r")(?![a-z])"
-)
+# A category is named by the classifier when its head is at least this sure; otherwise the most likely one is named.
+LEARNED_NAMING = 0.5
+# Categories whose head alone blocks at its own threshold, whatever the harmful head says: they must never pass.
+NEVER_PASS = ("sexual/minors", "self-harm/intent")
+# The policy above reviews rather than blocks harsh harassment, bare threats and gore: the classifier follows it when
+# those are all it names (the rules still block a threat with a real-world anchor).
+REVIEW_AT_MOST = frozenset({"harassment", "harassment/threatening", "violence/graphic", "violence"})
 SECOND_PERSON = re.compile(r"(?<![a-z])(?:you|u|ur|your|youre|ya|yall)(?![a-z])")
 HOSTILE_WORDS = re.compile(
     r"(?<![a-z])(?:hate|suck|sucks|stupid|dumb|ugly|trash|garbage|worst|pathetic|loser|disgusting|shut|annoying|cringe|die|"
@@ -202,45 +175,33 @@ def _apply_profanity(findings: dict[str, _Finding], normalized: Normalized, fram
         findings["harassment"].raise_to("review", 0.7, f'harassment: profanity aimed at a person ("{", ".join(hostile[:3])}")')
 
 
-def _sentences(text: str) -> list[str]:
-    """Sentences worth embedding: those with a cue word outside idioms, in order, at most MAX_EMBED_SENTENCES."""
-    parts = [p.strip() for p in re.split(r"(?<=[.!?…\n])\s+|\n+", text) if p.strip()]
-    cued = [p for p in parts if CUE_PATTERN.search(mask_idioms(normalize(p).plain))]
-    return cued[:MAX_EMBED_SENTENCES]
+def _learned_decision(scores: dict[str, float], thresholds: learned.Thresholds) -> str:
+    """The harmful head's decision at its cross-validated thresholds."""
+    harmful = scores[learned.HARMFUL]
+    if harmful >= thresholds.block[learned.HARMFUL]:
+        return "block"
+    return "review" if harmful >= thresholds.review[learned.HARMFUL] else "allow"
 
 
-def _embedding_findings(findings: dict[str, _Finding], normalized: Normalized, framing: Framing) -> None:
-    """Similarity to curated exemplars, for paraphrases no rule lists: a similarity alone only asks for review, except
-    sexual/minors, which always blocks and so needs a minor and a sexual cue word in the text as well."""
-    sentences = _sentences(normalized.original)
-    if not sentences:
-        return
-    vectors = encoders.sentence_encoder().encode(sentences)
-    sims, best_sentence = encoders.exemplar_index().similarities(vectors)
-    benign = sims.get("benign", 0.0)
-    masked = mask_idioms(normalized.plain)
-    minor_and_sexual_cue = bool(MINOR_PATTERN.search(masked) and SEXUAL_CUE.search(masked))
+def _learned_findings(findings: dict[str, _Finding], text: str) -> None:
+    """The trained classifier's reading, for every text: a decision from the harmful head, named by the category heads."""
+    model = learned.classifier()
+    scores, reading = model.scores(text)
     for category in CATEGORIES:
-        similarity = sims.get(category)
-        if similarity is None:
-            continue
-        margin = similarity - benign
-        score = max(0.0, min(1.0, 0.5 + (margin - EMBED_MIN_MARGIN) * 3)) if similarity >= EMBED_MIN_SIMILARITY else 0.0
-        findings[category].raise_to("allow", round(score * 0.9, 4))
-        if (
-            similarity < EMBED_MIN_SIMILARITY
-            or margin < EMBED_MIN_MARGIN
-            or framing.fiction
-            or framing.news
-            or framing.protective
-        ):
-            continue
-        if category == "sexual/minors" and not minor_and_sexual_cue:
-            continue
-        decision = "block" if category == "sexual/minors" else "review"
-        quoted = _quote(sentences[best_sentence[category]], 0, len(sentences[best_sentence[category]]))
-        reason = f'{category}: reads like known {category} content ("{quoted}", similarity {similarity:.2f})'
-        findings[category].raise_to(decision, max(score, 0.6), reason)
+        findings[category].raise_to("allow", round(scores[category], 4))
+    quoted = _quote(reading, 0, len(reading))
+    for category in NEVER_PASS:
+        if scores[category] >= model.thresholds.block[category]:
+            findings[category].raise_to("block", scores[category], f'{category}: the trained classifier reads "{quoted}" so')
+    decision = _learned_decision(scores, model.thresholds)
+    if decision == "allow":
+        return
+    named = [c for c in CATEGORIES if scores[c] >= LEARNED_NAMING] or [max(CATEGORIES, key=scores.__getitem__)]
+    if set(named) <= REVIEW_AT_MOST:
+        decision = "review"
+    for category in named:
+        reason = f'{category}: the trained classifier reads "{quoted}" so (p={scores[learned.HARMFUL]:.2f})'
+        findings[category].raise_to(decision, max(scores[category], scores[learned.HARMFUL]), reason)
 
 
 def _propagate_parents(findings: dict[str, _Finding]) -> None:
@@ -250,15 +211,8 @@ def _propagate_parents(findings: dict[str, _Finding]) -> None:
         findings[parent].raise_to(found.decision, found.score)
 
 
-def _needs_embedding(findings: dict[str, _Finding], normalized: Normalized) -> bool:
-    """The encoder only looks at text no rule flagged and that carries a cue word: it finds what rules miss, nothing more."""
-    if any(f.decision != "allow" for f in findings.values()):
-        return False
-    return any(CUE_PATTERN.search(mask_idioms(variant)) for variant in normalized.variants)
-
-
-def _analyze(text: str, use_embedding: bool = True) -> dict[str, _Finding]:
-    """Per-category findings for one text."""
+def _analyze(text: str, use_learned: bool = True) -> dict[str, _Finding]:
+    """Per-category findings for one text (without the trained classifier only for the benchmark's ablation)."""
     findings = {category: _Finding() for category in CATEGORIES}
     text = text[:MAX_CHARS]
     if not text.strip():
@@ -267,8 +221,8 @@ def _analyze(text: str, use_embedding: bool = True) -> dict[str, _Finding]:
     framing = read_framing(normalized.plain.text)
     _apply_hits(findings, find_hits(normalized, framing), text)
     _apply_profanity(findings, normalized, framing, encoders.profanity_model().probability(normalized.variants[-1].text))
-    if use_embedding and _needs_embedding(findings, normalized):
-        _embedding_findings(findings, normalized, framing)
+    if use_learned:
+        _learned_findings(findings, text)
     if findings["sexual/minors"].decision != "allow":
         findings["sexual/minors"].decision = "block"
     _propagate_parents(findings)
@@ -285,9 +239,9 @@ def _verdict(findings: dict[str, _Finding]) -> TextVerdict:
     return TextVerdict(decision, scores, triggered, reasons)
 
 
-def classify(text: str) -> TextVerdict:
-    """Moderate one text."""
-    return _verdict(_analyze(text or ""))
+def classify(text: str, *, use_learned: bool = True) -> TextVerdict:
+    """Moderate one text; use_learned=False leaves the trained classifier out (rules and profanity only: an ablation)."""
+    return _verdict(_analyze(text or "", use_learned))
 
 
 def classify_fields(fields: dict[str, str]) -> TextVerdict:

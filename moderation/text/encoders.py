@@ -8,22 +8,17 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 
 # Everything ships in installed packages: never let a library reach for the network.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-EXEMPLARS_PATH = Path(__file__).resolve().parent / "exemplars.json"
 MAX_TOKENS = 128
-TOP_K = 2
-_LOCK = threading.RLock()  # re-entrant: building the exemplar index loads the encoder
+_LOCK = threading.Lock()
 
 
 class ProfanityModel:
@@ -141,46 +136,6 @@ class SentenceEncoder:
         return pooled.numpy()
 
 
-@dataclass(frozen=True)
-class ExemplarIndex:
-    """Embeddings of the curated exemplar sentences, grouped by label (a category or "benign")."""
-
-    labels: tuple[str, ...]
-    matrices: tuple  # one numpy array per label
-
-    def similarities(self, vectors) -> tuple[dict[str, float], dict[str, int]]:
-        """Per label: the best, over the given sentence vectors, of the mean of the top-k exemplar similarities, and which
-        sentence it came from (so a reason can quote it)."""
-        import numpy as np
-
-        scores, sources = {}, {}
-        for label, matrix in zip(self.labels, self.matrices, strict=True):
-            sims = vectors @ matrix.T
-            k = min(TOP_K, sims.shape[1])
-            top = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
-            sources[label] = int(top.argmax())
-            scores[label] = float(top[sources[label]])
-        return scores, sources
-
-
-def load_exemplars() -> dict[str, list[str]]:
-    """The curated exemplar sentences by label."""
-    return json.loads(EXEMPLARS_PATH.read_text(encoding="utf-8"))
-
-
-def _build_index(encoder: SentenceEncoder) -> ExemplarIndex:
-    """Encode every exemplar once, in batches."""
-    import numpy as np
-
-    exemplars = load_exemplars()
-    labels, matrices = [], []
-    for label, sentences in exemplars.items():
-        rows = [encoder.encode(sentences[i : i + 32]) for i in range(0, len(sentences), 32)]
-        labels.append(label)
-        matrices.append(np.vstack(rows))
-    return ExemplarIndex(tuple(labels), tuple(matrices))
-
-
 def _quiet_transformers() -> None:
     """No progress bars from the weight loader in server logs."""
     try:
@@ -214,12 +169,9 @@ def sentence_encoder() -> SentenceEncoder:
     return _once("encoder", SentenceEncoder)
 
 
-def exemplar_index() -> ExemplarIndex:
-    """The exemplar index, built on first use."""
-    return _once("exemplars", lambda: _build_index(sentence_encoder()))
-
-
 def warm_up() -> None:
     """Load everything now (e.g. at worker start) so the first request does not pay for it."""
+    from moderation.text import learned
+
     profanity_model()
-    exemplar_index()
+    learned.classifier()

@@ -204,6 +204,14 @@ def normalize(text: str) -> Normalized:
     return Normalized(text, plain, tuple(variants))
 
 
+def decoded_text(text: str) -> str:
+    """One readable form for a learned model: confusables and marks undone, leetspeak decoded, spaced letters left apart."""
+    folded = _fold(text)
+    if any(c in LEET for c in folded.text):
+        return _tidy(_decode_leet(folded, "i")).text
+    return _tidy(folded).text
+
+
 def squash_spaces(text: str) -> str:
     """Whitespace collapsed, for quoting fragments back."""
     return re.sub(r"\s+", " ", text).strip()

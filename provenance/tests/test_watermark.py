@@ -1,18 +1,28 @@
-"""The frame watermark: invisible, read back after real H.264, a 0.5× downscale and a 10 % crop, silent on unmarked content."""
+"""The frame watermark: invisible, read back after real H.264 and after what re-posters do to a clip (mirror,
+turn, downscale, crop, recompress), silent on unmarked content, mirrored and turned included.
+
+Clips are one second at 512 px, the platform's size, so each test stays short; bench/watermark.py measures
+two-second 720p clips and the false-payload rate.
+"""
+
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from evals.watermark_samples import (
     crop_borders,
+    crop_off_centre,
     downscale,
     h264_roundtrip,
+    mirror,
     moving_clip,
     natural_frame,
     noise_frame,
     portrait_frame,
     portrait_names,
     psnr,
+    rotate,
 )
 from provenance import watermark
 
@@ -45,8 +55,8 @@ def test_round_trip_on_a_clean_frame(frame: np.ndarray) -> None:
     found = watermark.detect([marked_frame])
     assert found.payload == PAYLOAD
     assert found.frames == 1
-    assert found.confidence > 0.9
-    assert found.bit_agreement > 0.95
+    assert found.confidence > 0.6
+    assert found.bit_agreement > 0.85
     assert found.to_dict() == {
         "payload": PAYLOAD.hex(),
         "confidence": found.confidence,
@@ -55,11 +65,11 @@ def test_round_trip_on_a_clean_frame(frame: np.ndarray) -> None:
     }
 
 
-def test_psnr_is_at_least_38_db(clip: list[np.ndarray], marked: list[np.ndarray]) -> None:
+def test_psnr_is_at_least_40_db(clip: list[np.ndarray], marked: list[np.ndarray]) -> None:
     stills = [natural_frame(seed) for seed in (2, 3, 4)] + [portrait_frame(name) for name in portrait_names()]
     values = [psnr(frame, watermark.embed(frame, PAYLOAD)) for frame in stills]
     values += [psnr(original, frame) for original, frame in zip(clip, marked, strict=True)]
-    assert min(values) >= 38.0
+    assert min(values) >= 40.0
 
 
 def test_survives_h264_crf23(marked: list[np.ndarray]) -> None:
@@ -87,6 +97,47 @@ def test_survives_crop_from_one_side(marked: list[np.ndarray]) -> None:
     assert watermark.detect(cropped).payload == PAYLOAD
 
 
+EDITS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mirror": mirror,
+    "upside_down": lambda frame: mirror(frame, vertical=True),
+    "turn_10": lambda frame: rotate(frame, 10.0),
+    "turn_minus_10": lambda frame: rotate(frame, -10.0),
+    "crop_30": lambda frame: crop_off_centre(frame, 0.3),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_survives_a_reposting_edit_then_h264_crf30(marked: list[np.ndarray], edit: str) -> None:
+    encoded = h264_roundtrip([EDITS[edit](frame) for frame in marked], crf=30)
+    assert watermark.detect(encoded).payload == PAYLOAD
+
+
+def test_survives_a_downscale_to_0_3(marked: list[np.ndarray]) -> None:
+    """512 -> 154 px. At CRF 30 a frame that small keeps too little of the mark to carry 80 bits (see the bench)."""
+    encoded = h264_roundtrip([downscale(frame, 0.3) for frame in marked], crf=23)
+    assert encoded[0].shape == (154, 154, 3)
+    assert watermark.detect(encoded).payload == PAYLOAD
+
+
+def test_survives_the_typical_repost(marked: list[np.ndarray]) -> None:
+    """Crop 25 %, scale to half, recompress at CRF 30: 512 -> 192 px."""
+    encoded = h264_roundtrip([downscale(crop_off_centre(frame, 0.25), 0.5) for frame in marked], crf=30)
+    assert encoded[0].shape == (192, 192, 3)
+    assert watermark.detect(encoded).payload == PAYLOAD
+
+
+def test_mirrored_turned_and_resized_unmarked_video_has_no_payload(clip: list[np.ndarray]) -> None:
+    variants = [
+        clip,
+        [mirror(frame) for frame in clip],
+        h264_roundtrip([rotate(frame, 7.0) for frame in clip], crf=30),
+        h264_roundtrip([downscale(rotate(mirror(frame), -10.0), 0.5) for frame in clip], crf=30),
+    ]
+    found = [watermark.detect(frames) for frames in variants]
+    assert all(hit.payload is None for hit in found)
+    assert max(hit.confidence for hit in found) < 0.5
+
+
 def test_unmarked_frames_have_no_payload(clip: list[np.ndarray]) -> None:
     stills = [natural_frame(100 + seed, (512, 256, 460)[seed % 3]) for seed in range(12)]
     stills += [portrait_frame(name) for name in portrait_names()]
@@ -101,9 +152,9 @@ def test_another_key_reads_nothing(marked: list[np.ndarray]) -> None:
     assert watermark.detect(marked[:5], key=b"another key").payload is None
 
 
-@pytest.mark.parametrize("size", [(333, 517), (720, 1280), (200, 300)])
+@pytest.mark.parametrize("size", [(333, 517), (720, 1280), (320, 480)])
 def test_frames_of_other_sizes_round_trip(size: tuple[int, int]) -> None:
-    """Any size works; below about 200 px a single frame holds too little mark, and a clip's vote is needed."""
+    """Any size works; below about 320 px a single frame holds too little mark, and a clip's vote is needed."""
     frame = natural_frame(5, (size[1], size[0]))
     assert frame.shape[:2] == size
     found = watermark.detect([watermark.embed(frame, PAYLOAD)])
