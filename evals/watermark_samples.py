@@ -1,4 +1,5 @@
-"""Test material for the watermark: natural-ish frames, slowly moving clips, and a real H.264 round trip.
+"""Test material for the watermark: natural-ish frames, slowly moving clips, a real H.264 round trip, and the
+edits re-posters make (repost_edits).
 
 Shared by provenance/tests/test_watermark.py and `python -m bench.watermark` so both judge the mark on the
 same kind of content: flat gradients (where a codec drops faint detail first), hard edges, fine
@@ -8,6 +9,7 @@ texture and sensor-like noise, plus the demo portraits the platform actually ani
 import functools
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -170,3 +172,37 @@ def psnr(original: np.ndarray, marked: np.ndarray) -> float:
     """Peak signal-to-noise ratio over all RGB samples, in dB."""
     error = np.mean((original.astype(np.float64) - marked.astype(np.float64)) ** 2)
     return float("inf") if error == 0 else float(10.0 * np.log10(255.0**2 / error))
+
+
+def brightness_contrast(frame: np.ndarray, gain: float = 0.8, offset: float = 30.0) -> np.ndarray:
+    """A re-poster's levels tweak: contrast times gain, then brightness plus offset (8-bit levels)."""
+    return cv2.convertScaleAbs(frame, alpha=gain, beta=offset)
+
+
+Frames = list[np.ndarray]
+Edit = Callable[[Frames], Frames]
+
+
+def reencoded(change: Callable[[np.ndarray], np.ndarray], crf: int) -> Edit:
+    """An edit applied to every frame, then the H.264 re-encode every re-post ends with."""
+    return lambda frames: h264_roundtrip([change(frame) for frame in frames], crf=crf)
+
+
+def repost_edits(crf: int = 30) -> dict[str, Edit]:
+    """What re-posters do to a clip, each followed by an H.264 re-encode at crf (the named CRFs excepted)."""
+    return {
+        "mirror": reencoded(mirror, crf),
+        "vertical_flip": reencoded(functools.partial(mirror, vertical=True), crf),
+        **{
+            f"rotate_{degrees:g}": reencoded(functools.partial(rotate, degrees=degrees), crf)
+            for degrees in (3.0, 5.0, 10.0, -10.0)
+        },
+        **{f"downscale_{factor:g}": reencoded(functools.partial(downscale, factor=factor), crf) for factor in (0.35, 0.3)},
+        "crop_30_off_centre": reencoded(functools.partial(crop_off_centre, fraction=0.3), crf),
+        "crf30": reencoded(np.asarray, 30),
+        "crf35": reencoded(np.asarray, 35),
+        "crop_25_scale_0.5_crf30": reencoded(lambda frame: downscale(crop_off_centre(frame, 0.25), 0.5), 30),
+        "mirror_rotate_5_scale_0.5_crf30": reencoded(lambda frame: downscale(rotate(mirror(frame), 5.0), 0.5), 30),
+        "brightness_contrast": reencoded(brightness_contrast, crf),
+        "fps_15": lambda frames: h264_roundtrip(frames[::2], crf=crf, fps=15),
+    }

@@ -69,7 +69,9 @@ QUOTE_CHARS = 80
 
 # A category is named by the classifier when its head is at least this sure; otherwise the most likely one is named.
 LEARNED_NAMING = 0.5
-# Categories whose head alone blocks at its own threshold, whatever the harmful head says: they must never pass.
+# Categories whose head blocks at its own threshold, whatever the harmful head says: they must never pass. As in the
+# taxonomy, each is a kind of its parent, so the parent's head must at least doubt the text too ("old 1" mentions no
+# sex, however much it looks like an age).
 NEVER_PASS = ("sexual/minors", "self-harm/intent")
 # The policy above reviews rather than blocks harsh harassment, bare threats and gore: the classifier follows it when
 # those are all it names (the rules still block a threat with a real-world anchor).
@@ -191,7 +193,8 @@ def _learned_findings(findings: dict[str, _Finding], text: str) -> None:
         findings[category].raise_to("allow", round(scores[category], 4))
     quoted = _quote(reading, 0, len(reading))
     for category in NEVER_PASS:
-        if scores[category] >= model.thresholds.block[category]:
+        parent = CATEGORY_PARENTS[category]
+        if scores[category] >= model.thresholds.block[category] and scores[parent] >= model.thresholds.review[parent]:
             findings[category].raise_to("block", scores[category], f'{category}: the trained classifier reads "{quoted}" so')
     decision = _learned_decision(scores, model.thresholds)
     if decision == "allow":
