@@ -5,11 +5,9 @@ import io
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from django.db import connection
-from django.db.backends.signals import connection_created
 from PIL import Image
 from playwright.sync_api import sync_playwright
 from rest_framework.test import APIClient
@@ -149,28 +147,26 @@ def phone_page():
     yield from browser_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
 
 
-def read_uncommitted(sender, connection, **kwargs) -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA read_uncommitted = 1")
+@pytest.fixture
+def generation_queue() -> Iterator[Callable[[], int]]:
+    """The real broker's clip queue, empty at the start and the end; the fixture counts its messages."""
+    from config.celery import app
+
+    def purge() -> None:
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_purge("generation")
+
+    def length() -> int:
+        with app.connection_for_write() as broker:
+            return broker.default_channel.queue_declare("generation", passive=True).message_count
+
+    purge()
+    yield length
+    purge()
 
 
 @pytest.fixture
-def concurrent_sqlite(transactional_db) -> Iterator[None]:
-    """Let threads read the shared in-memory SQLite test database while another thread writes to it.
-
-    In shared-cache mode a reader meets a writer's table lock with an immediate "database table is
-    locked" error; read-uncommitted readers take no such locks. Other databases need nothing.
-    """
-    connection_created.connect(read_uncommitted)
-    connection.ensure_connection()
-    read_uncommitted(None, connection)
-    yield
-    connection_created.disconnect(read_uncommitted)
-
-
-@pytest.fixture
-def generation_worker(concurrent_sqlite) -> Iterator[None]:
+def generation_worker(transactional_db) -> Iterator[None]:
     """A real Celery worker thread consuming the generation queue through the test session's Redis."""
     from celery.contrib.testing.worker import start_worker
 

@@ -7,6 +7,7 @@ variables, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -107,6 +108,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+# The embedded SQLite takes many writers at once: WAL lets readers run beside the one writer, a
+# writer waits up to SQLITE_BUSY_TIMEOUT_SECONDS for the lock instead of failing with "database is
+# locked", and transactions take the write lock when they begin (IMMEDIATE), because a read
+# transaction that later writes cannot wait for it. Tests use a file, which threads can share.
+SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "30"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"marionette-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
@@ -150,12 +163,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Clip rendering runs on its own queue, so it can move to GPU machines without taking other work along.
-CELERY_TASK_ROUTES = {"generation.tasks.*": {"queue": "generation"}}
+# The sweep of lost clip jobs stays on the default queue, so it runs even when no clip worker does.
+CELERY_TASK_ROUTES = {
+    "generation.tasks.sweep_lost_jobs": {"queue": "default"},
+    "generation.tasks.*": {"queue": "generation"},
+}
 # Views are buffered in Redis and written to the posts' counters in batches (feed/viewcounts.py).
 FEED_VIEW_FLUSH_SECONDS = float(os.environ.get("FEED_VIEW_FLUSH_SECONDS", "30"))
+# A clip job still queued after CLIP_QUEUED_MAX_AGE_SECONDS (its message was lost) is queued once
+# more, and failed with its day's clip given back after as long again; beat looks every CLIP_QUEUE_SWEEP_SECONDS.
+CLIP_QUEUED_MAX_AGE_SECONDS = float(os.environ.get("CLIP_QUEUED_MAX_AGE_SECONDS", "900"))
+CLIP_QUEUE_SWEEP_SECONDS = float(os.environ.get("CLIP_QUEUE_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "flush-feed-views": {"task": "feed.tasks.flush_views", "schedule": FEED_VIEW_FLUSH_SECONDS},
+    "sweep-lost-clip-jobs": {"task": "generation.tasks.sweep_lost_jobs", "schedule": CLIP_QUEUE_SWEEP_SECONDS},
 }
+# A publish waits this long at most for a free broker connection, then fails (a clip job then fails
+# and gives its quota back) rather than hang the request.
+CELERY_BROKER_POOL_ACQUIRE_TIMEOUT = float(os.environ.get("BROKER_POOL_ACQUIRE_TIMEOUT_SECONDS", "5"))
+# GET /api/health/ (config/health.py): every check is bounded; one worker ping per process is shared for a few seconds.
+HEALTH_CHECK_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_CHECK_TIMEOUT_SECONDS", "1"))
+HEALTH_WORKER_PING_SECONDS = float(os.environ.get("HEALTH_WORKER_PING_SECONDS", "5"))
 
 # --- Media and static files.
 STATIC_URL = "static/"

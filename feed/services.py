@@ -244,8 +244,13 @@ def reply_parent(post: Post, parent_id: int | None) -> Comment | None:
 
 
 def recount_comments(post_id: int) -> None:
-    """Comments counted are those everyone sees; held ones join the count when a moderator approves them."""
+    """Comments counted are those everyone sees; held ones join the count when a moderator approves them.
+
+    The post's row is locked first, so concurrent recounts take turns and each counts the comments
+    committed before it (two that counted side by side would each miss the other's comment).
+    """
     with transaction.atomic():
+        Post.objects.select_for_update().filter(pk=post_id).values_list("pk").first()
         visible = Comment.objects.filter(post_id=post_id, moderation_state=ModerationState.VISIBLE).count()
         Post.objects.filter(pk=post_id).update(comment_count=visible)
         refresh_hot_score(post_id)

@@ -39,6 +39,9 @@ class GenerationJob(models.Model):
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
     task_id = models.CharField(max_length=255, blank=True, help_text="The Celery task that runs this job.")
     attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker claimed the job.")
+    requeued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the job, still queued long after its request, was handed to the queue again."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

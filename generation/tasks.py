@@ -1,4 +1,4 @@
-"""Celery tasks of the clip pipeline; they run on the `generation` queue (see CELERY_TASK_ROUTES)."""
+"""Celery tasks of the clip pipeline; they run on the `generation` queue, the sweep on `default` (see CELERY_TASK_ROUTES)."""
 
 from celery import shared_task
 
@@ -16,3 +16,10 @@ def run_job(self, job_id: str) -> str | None:
     from generation.services import worker  # the engine and torch load in the worker, never in the web process
 
     return worker.run_job(job_id=job_id, task_id=self.request.id)
+
+
+@shared_task(name="generation.tasks.sweep_lost_jobs")
+def sweep_lost_jobs() -> dict[str, int]:
+    """Scheduled by beat (CELERY_BEAT_SCHEDULE), routed to the default queue (CELERY_TASK_ROUTES)."""
+    result = services.sweep_lost_jobs()
+    return {"requeued": result.requeued, "failed": result.failed}

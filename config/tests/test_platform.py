@@ -11,11 +11,21 @@ from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from rest_framework.test import APIClient
 
+from config import health
 from config.celery import app as celery_app
 from config.embedded import free_port, redis_answers
+from config.tests.conftest import run_together
+from generation.models import GenerationJob, JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def fresh_worker_ping(monkeypatch) -> None:
+    """Each test starts with no shared worker ping answer, as a freshly started process does."""
+    monkeypatch.setattr(health, "worker_ping", health.WorkerPing())
 
 
 @pytest.mark.django_db
@@ -33,6 +43,39 @@ def test_health_is_green_with_a_celery_worker(client):
         response = client.get("/api/health/")
     assert response.status_code == 200, response.json()
     assert response.json()["healthy"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_health_checks_pings_once_and_leaves_the_broker_pool_to_clip_requests(
+    settings, monkeypatch, client_for, owner, make_character, generation_queue
+):
+    settings.HEALTH_WORKER_PING_SECONDS = 60
+    pings = []
+    real_ping = health.ping_workers
+    monkeypatch.setattr(health, "ping_workers", lambda timeout: pings.append(timeout) or real_ping(timeout))
+    character = make_character("Captain Nova", voice="ada")
+    flood = [lambda: APIClient().get("/api/health/") for _ in range(30)]
+    clip = [
+        lambda: client_for(owner).post(
+            "/api/clips/jobs/", {"character": character.slug, "voice": "ada", "script": "Hi."}, format="json"
+        )
+    ]
+
+    responses = run_together([*flood, *clip])
+
+    assert [response.status_code for response in responses[:-1]] == [503] * 30
+    assert all("no Celery worker" in response.json()["checks"]["workers"]["error"] for response in responses[:-1])
+    assert len(pings) == 1
+    held = [celery_app.pool.acquire(block=False) for _ in range(celery_app.conf.broker_pool_limit)]
+    for connection in held:
+        connection.release()
+    assert responses[-1].status_code == 201, responses[-1].json()
+    after = client_for(owner).post(
+        "/api/clips/jobs/", {"character": character.slug, "voice": "ada", "script": "Hi."}, format="json"
+    )
+    assert after.status_code == 201
+    assert GenerationJob.objects.filter(owner=owner, status=JobStatus.QUEUED).count() == 2
+    assert generation_queue() == 2
 
 
 def get_json(url: str) -> tuple[int, dict]:

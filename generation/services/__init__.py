@@ -1,6 +1,6 @@
 """Every write to clip jobs, by concern: the request, the job's lifecycle, the worker's run, publishing.
 
-This package exposes what the web process needs (requests, cancellation, progress, clean-up);
+This package exposes what the web process needs (requests, cancellation, progress, clean-up, the sweep of lost jobs);
 `generation.services.worker` and `.publish` hold the worker's side and are imported by the task
 when it runs, so starting the web process never loads the engine's models.
 """
@@ -16,13 +16,16 @@ from generation.services.lifecycle import (
     send_state,
 )
 from generation.services.request import RUN_JOB_TASK, check_can_make_clip, enqueue_job, request_clip, resolve_voice
+from generation.services.sweep import LOST_JOB_FAILURE, SweepResult, sweep_lost_jobs
 
 __all__ = [
     "GENERIC_FAILURE",
+    "LOST_JOB_FAILURE",
     "MAX_ATTEMPTS",
     "PUBLISH_STAGE",
     "RUN_JOB_TASK",
     "JobFinished",
+    "SweepResult",
     "cancel_job",
     "check_can_make_clip",
     "delete_clip_files",
@@ -31,4 +34,5 @@ __all__ = [
     "request_clip",
     "resolve_voice",
     "send_state",
+    "sweep_lost_jobs",
 ]

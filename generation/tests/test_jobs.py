@@ -163,7 +163,7 @@ def test_only_the_owner_cancels(owner, other_user, clip_character):
         services.cancel_job(user=other_user, job=job)
 
 
-def test_cancel_while_running_stops_the_worker_and_stores_nothing(owner, clip_character, job_files, concurrent_sqlite):
+def test_cancel_while_running_stops_the_worker_and_stores_nothing(owner, clip_character, job_files, transactional_db):
     job = request(owner, clip_character, text="This is a longer script, so that the clip is still rendering. " * 3)
     outcome: dict[str, str | None] = {}
     worker = threading.Thread(target=lambda: outcome.update(status=run_job_in_thread(str(job.pk), job.task_id)))

@@ -44,7 +44,7 @@ async def close_code(socket: WebsocketCommunicator) -> int:
     return message["code"]
 
 
-def test_the_owner_hears_the_state_then_progress_then_the_clip(job, owner, concurrent_sqlite):
+def test_the_owner_hears_the_state_then_progress_then_the_clip(job, owner, transactional_db):
     async def scenario() -> list[dict]:
         socket = communicator(f"/ws/jobs/{job.pk}/", session_cookie(owner))
         connected, _ = await socket.connect(timeout=TIMEOUT)
