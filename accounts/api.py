@@ -9,7 +9,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
@@ -20,11 +19,12 @@ from accounts.serializers import (
     SignUpSerializer,
     TokenSerializer,
 )
+from common.ratelimit import ClientThrottle
 
 
 class SignUpView(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientThrottle]
     throttle_scope = "auth"
 
     @extend_schema(request=SignUpSerializer, responses={201: TokenSerializer})
@@ -39,7 +39,7 @@ class SignUpView(APIView):
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for the user's API token."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientThrottle]
     throttle_scope = "auth"
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 

@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
@@ -12,6 +12,12 @@ TOKEN_KEY = re.compile(r"[0-9a-f]{40}")  # what rest_framework.authtoken generat
 
 def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True)
+
+
+def avatar_readable(*, name: str, viewer: User) -> bool:
+    """Avatars are as public as profiles: anyone's while the account is active, staff's afterwards."""
+    users = User.objects.all() if viewer.is_authenticated and viewer.is_staff else active_users()
+    return users.filter(Q(avatar=name) | Q(avatar_thumbnail=name)).exists()
 
 
 def user_for_token(key: str) -> User | None:

@@ -10,9 +10,11 @@ from django.shortcuts import redirect, render
 from accounts import services
 from accounts.forms import ProfileForm, SignUpForm
 from common.forms import REFUSALS, add_service_error
+from common.ratelimit import limit_posts
 from imaging import ImageRejected
 
 
+@limit_posts("auth")
 def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -30,6 +30,11 @@ def visible_characters(*, viewer: User) -> QuerySet[Character]:
     return characters.filter(shared)
 
 
+def portrait_readable(*, name: str, viewer: User) -> bool:
+    """A portrait or its thumbnail is fetched by whoever may open its character: private and held ones stay the owner's."""
+    return visible_characters(viewer=viewer).filter(Q(portrait=name) | Q(portrait_thumbnail=name)).exists()
+
+
 def search_characters(*, viewer: User, query: str = "", tag: str = "", owner: User | None = None) -> QuerySet[Character]:
     """Listed characters: public ones, or a creator's own characters when they look at their own list."""
     if owner is not None and viewer.is_authenticated and viewer.pk == owner.pk:

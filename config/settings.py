@@ -206,6 +206,12 @@ if S3_BUCKET:
             "addressing_style": "path",
             "signature_version": "s3v4",
             "querystring_auth": env_bool("S3_QUERYSTRING_AUTH", True),
+            # Pages hand out signed URLs only to viewers who may see the item; they expire soon, so a link
+            # given out before a take-down, a deletion or a visibility change stops working.
+            "querystring_expire": int(os.environ.get("S3_QUERYSTRING_EXPIRE", "300")),
+            # A custom domain (a CDN) is signed only with CloudFront keys; without them its URLs are public.
+            "cloudfront_key_id": os.environ.get("S3_CLOUDFRONT_KEY_ID") or None,
+            "cloudfront_key": os.environ.get("S3_CLOUDFRONT_KEY", "").encode() or None,
             "file_overwrite": False,
         },
     }
@@ -242,11 +248,20 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"auth": os.environ.get("AUTH_THROTTLE_RATE", "20/min")},
     # "format" is a query parameter of the card export; content negotiation uses Accept only.
     "URL_FORMAT_OVERRIDE": None,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
+# Request limits (common/ratelimit.py): sign-in and sign-up per client address, API and forms together;
+# comments and reports per user. X-Forwarded-For is read only from TRUSTED_PROXIES (addresses or networks).
+RATE_LIMITS = {
+    "auth": os.environ.get("AUTH_THROTTLE_RATE", "20/min"),
+    "comment": os.environ.get("COMMENT_RATE_LIMIT", "10/min"),
+    "report": os.environ.get("REPORT_RATE_LIMIT", "20/hour"),
+    # New anonymous viewer ids (feed/http.py) per client address: views of cookie-minting clients stop counting.
+    "viewer_id": os.environ.get("VIEWER_ID_RATE_LIMIT", "30/hour"),
+}
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marionette API",
     "DESCRIPTION": "Characters, cards, clips, the feed and accounts of the Marionette platform.",

@@ -1,12 +1,11 @@
-"""Root URLs: pages, the REST API with its OpenAPI schema and docs, the admin, and local media."""
+"""Root URLs: pages, the REST API with its OpenAPI schema and docs, the admin, and local media (config/media.py)."""
 
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.media import serve_media
 from config.views import HealthView
 
 admin.site.site_header = f"{settings.SITE_NAME} administration"
@@ -30,11 +29,6 @@ urlpatterns = [
     path("", include("generation.urls")),
     path("", include("feed.urls")),
 ]
-
-
-def serve_media(request: HttpRequest, path: str) -> HttpResponse:
-    """Local media for the one-machine mode; MEDIA_ROOT is read per request, so tests that move it are served too."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 if settings.SERVE_MEDIA:

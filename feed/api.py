@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from common.ratelimit import UserWriteThrottle
 from common.serializers import DetailSerializer
 from feed import selectors, services
-from feed.http import comment_or_404, creator_or_404, post_or_404, viewer_key
+from feed.http import comment_or_404, creator_or_404, give_viewer_id, post_or_404, viewer_key
 from feed.models import Comment, Post
 from feed.pagination import HottestFirst, NewestFirst, NewestFirstByKey, OldestFirst
 from feed.serializers import (
@@ -168,15 +169,19 @@ class ViewView(GenericAPIView):
 
     @extend_schema(parameters=[POST_ID], request=None, responses={202: ViewStateSerializer})
     def post(self, request: Request, post_id: str) -> Response:
-        """Say the clip was watched; it counts once per viewer per 24 h and reaches view_count at the next flush."""
+        """Say the clip was watched; it counts once per viewer per 24 h and reaches view_count at the next flush.
+
+        Anonymous views count only with the signed viewer id cookie the feed's pages (or this reply) set."""
         counted = services.record_view(post=post_or_404(request, post_id), viewer=viewer_key(request))
-        return Response({"counted": counted}, status=status.HTTP_202_ACCEPTED)
+        return give_viewer_id(request, Response({"counted": counted}, status=status.HTTP_202_ACCEPTED))
 
 
 class CommentListView(GenericAPIView):
     serializer_class = CommentSerializer
     pagination_class = OldestFirst
     permission_classes = [IsAuthenticatedOrReadOnly]
+    throttle_classes = [UserWriteThrottle]
+    throttle_scope = "comment"
 
     @extend_schema(parameters=[POST_ID], responses={200: CommentSerializer(many=True)})
     def get(self, request: Request, post_id: str) -> Response:

@@ -1,21 +1,52 @@
 """What the feed's pages and its API share about a request: the viewer's key and the lookups that 404."""
 
-from django.http import Http404, HttpRequest
+import uuid
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from rest_framework.request import Request
 
 from accounts.models import User
 from accounts.selectors import active_users
+from common import ratelimit
 from feed import selectors
 from feed.models import Comment, Post
 
+VIEWER_COOKIE = "viewer"
+VIEWER_SALT = "feed.viewer"
+VIEWER_COOKIE_SECONDS = 365 * 24 * 3600
 
-def viewer_key(request: HttpRequest) -> str:
-    """Signed-in viewers count by account, anonymous ones by session (started here when they have none)."""
+
+def viewer_key(request: HttpRequest | Request) -> str | None:
+    """Who a view is counted for: the account, or the signed viewer id an anonymous browser was given.
+
+    None (the view counts nothing) for a client that never kept the cookie, so replaying requests
+    without cookies inflates nothing; no session is started or written either way.
+    """
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    if request.session.session_key is None:
-        request.session["viewer"] = True
-        request.session.save()
-    return f"session:{request.session.session_key}"
+    viewer = request.get_signed_cookie(VIEWER_COOKIE, default=None, salt=VIEWER_SALT)
+    return f"viewer:{viewer}" if viewer else None
+
+
+def give_viewer_id(request: HttpRequest | Request, response: HttpResponse) -> HttpResponse:
+    """Set an anonymous browser's viewer id once; a client address gets only so many (RATE_LIMITS["viewer_id"])."""
+    if viewer_key(request) is not None:
+        return response
+    try:
+        ratelimit.spend_for_client("viewer_id", request)
+    except ratelimit.RateLimited:
+        return response  # the page is served all the same; its views just don't count
+    response.set_signed_cookie(
+        VIEWER_COOKIE,
+        uuid.uuid4().hex,
+        salt=VIEWER_SALT,
+        max_age=VIEWER_COOKIE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
 
 
 def post_or_404(request: HttpRequest, post_id: int | str) -> Post:

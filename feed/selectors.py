@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.models import User
 from feed.models import LISTED, LIVE, Comment, Follow, Like, Post, PostVisibility, RemixRequest
 from generation.models import Clip
+from generation.selectors import parse_uuid
 from moderation.models import ModerationState
 
 FEED_KINDS = ("foryou", "following", "new")
@@ -57,6 +58,19 @@ def viewable_posts(*, viewer: User) -> QuerySet[Post]:
         return posts.filter(shared)
     for_followers = LIVE & Q(visibility=PostVisibility.FOLLOWERS, owner__in=followed_ids(viewer))
     return posts.filter(shared | for_followers | Q(owner=viewer, deleted_at=None))
+
+
+def clip_file_readable(*, name: str, viewer: User) -> bool:
+    """A clip's video or poster (clips/<job id>/…): for its owner and staff, and for whoever may open the post
+    that publishes it, so a never-posted, deleted, held or taken-down clip is nobody else's to fetch."""
+    parts = name.split("/")
+    pk = parse_uuid(parts[1]) if len(parts) == 3 else None
+    clip = Clip.objects.filter(job_id=pk).only("id", "owner", "video", "poster").first() if pk else None
+    if clip is None or name not in (clip.video.name, clip.poster.name):
+        return False
+    if viewer.is_authenticated and (viewer.is_staff or viewer.pk == clip.owner_id):
+        return True
+    return viewable_posts(viewer=viewer).filter(clip=clip).exists()
 
 
 def post_for_viewer(*, post_id: Any, viewer: User) -> Post | None:

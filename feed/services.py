@@ -196,9 +196,11 @@ def unlike(*, user: User, post: Post) -> bool:
     return bool(deleted)
 
 
-def record_view(*, post: Post, viewer: str) -> bool:
-    """Count a view in Redis (once per viewer per post per 24 h); the database hears of it at the next flush."""
-    if not post.is_live:
+def record_view(*, post: Post, viewer: str | None) -> bool:
+    """Count a view in Redis (once per viewer per post per 24 h); the database hears of it at the next flush.
+
+    A view nobody can be told apart by (viewer None) is not counted."""
+    if viewer is None or not post.is_live:
         return False
     return viewcounts.record(post_id=post.pk, viewer=viewer)
 

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 
 from characters import selectors as character_selectors
 from common.forms import REFUSALS, add_service_error, refusal_messages
+from common.ratelimit import limit_posts
 from feed import selectors, services
 from feed.forms import CommentForm, PostForm
-from feed.http import comment_or_404, creator_or_404, post_or_404, viewer_key
+from feed.http import comment_or_404, creator_or_404, give_viewer_id, post_or_404, viewer_key
 from feed.models import Post
 from generation import selectors as generation_selectors
 from generation.models import GenerationJob
@@ -47,7 +48,7 @@ def feed_page(request: HttpRequest) -> HttpResponse:
         "title": FEED_TITLES[kind],
         "needs_login": kind == "following" and not request.user.is_authenticated,
     }
-    return render(request, "feed/feed.html", context)
+    return give_viewer_id(request, render(request, "feed/feed.html", context))
 
 
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
@@ -64,7 +65,7 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
         "share_url": request.build_absolute_uri(post.get_absolute_url()),
         "media_url": absolute_media(request, post),
     }
-    return render(request, "feed/post_detail.html", context)
+    return give_viewer_id(request, render(request, "feed/post_detail.html", context))
 
 
 def absolute_media(request: HttpRequest, post: Post) -> dict[str, str]:
@@ -127,6 +128,7 @@ def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@limit_posts("comment", per_user=True)
 def comment_add(request: HttpRequest, post_id: int) -> HttpResponse:
     post = post_or_404(request, post_id)
     form = CommentForm(request.POST)

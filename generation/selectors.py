@@ -67,6 +67,14 @@ def clip_for_viewer(*, clip_id: Any, user: User) -> Clip | None:
     return clips.filter(pk=pk).first()
 
 
+def recording_readable(*, name: str, viewer: User) -> bool:
+    """An uploaded recording is heard by the job's owner and staff only."""
+    if not viewer.is_authenticated:
+        return False
+    jobs = GenerationJob.objects.filter(audio=name)
+    return (jobs if viewer.is_staff else jobs.filter(owner=viewer)).exists()
+
+
 def stage_label(job: GenerationJob) -> str:
     if job.status == JobStatus.RUNNING:
         return STAGE_LABELS.get(job.stage, job.stage.replace("_", " ").capitalize() or "Starting")

@@ -13,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common import ratelimit
 from moderation import services
 from moderation.forms import AppealForm, ReportForm
 from moderation.models import Moderated
@@ -32,12 +34,21 @@ class Flow:
     user_argument: str
     done: str
     invalid: str
+    limit_scope: str = ""  # a per-user allowance (RATE_LIMITS) the flow spends, if any
+
+    def _spend(self, request: HttpRequest | Request) -> None:
+        if self.limit_scope:
+            ratelimit.spend_for_user(self.limit_scope, request)
 
     def _send(self, item: Moderated, user: object, data: dict) -> None:
         self.submit(item=item, **{self.user_argument: user}, **data)
 
     def respond(self, request: Request, item: Moderated) -> Response:
-        """The API: validate the body, run the service (its refusals go to the API's error handler), 201."""
+        """The API: spend the allowance, validate the body, run the service (its refusals go to the API's error handler), 201."""
+        try:
+            self._spend(request)
+        except ratelimit.RateLimited as exc:
+            raise Throttled(wait=exc.retry_after) from exc
         serializer = self.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         self._send(item, request.user, serializer.validated_data)
@@ -45,6 +56,10 @@ class Flow:
 
     def on_page(self, request: HttpRequest, item: Moderated, *, back: object) -> HttpResponse:
         """A page's form post: run it, say how it went in a message, and go back to the page it came from."""
+        try:
+            self._spend(request)
+        except ratelimit.RateLimited as exc:
+            return ratelimit.limited_page(request, exc)
         form = self.form(request.POST)
         if not form.is_valid():
             messages.error(request, self.invalid)
@@ -65,6 +80,7 @@ REPORT = Flow(
     "reporter",
     "Thank you. A moderator will review it.",
     "Choose a reason for the report.",
+    limit_scope="report",
 )
 APPEAL = Flow(
     AppealForm,
