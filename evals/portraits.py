@@ -663,26 +663,26 @@ TRAIN_SOURCES: tuple[PackageImages, ...] = (
         "Debian wesnoth-1.16-data 1:1.16.9-1",
         tuple(
             f"usr/share/games/wesnoth/1.16/data/core/images/portraits/{kind}/*.png"
-            for kind in ("humans", "elves", "dwarves", "merfolk", "orcs", "nagas", "undead")
+            for kind in ("humans", "elves", "dwarves", "merfolk", "orcs", "nagas", "undead", "dunefolk")
         ),
         "drawn",
         True,
         "GPL-2.0-or-later (Battle for Wesnoth art)",
         crop="upper",
-        limit=40,
+        limit=200,
     ),
     PackageImages(
         "wesnoth-1.16-data-1.16.9",
         "Debian wesnoth-1.16-data 1:1.16.9-1",
         tuple(
             f"usr/share/games/wesnoth/1.16/data/core/images/portraits/{kind}/*.png"
-            for kind in ("monsters", "drakes", "wolves", "goblins", "trolls")
+            for kind in ("monsters", "drakes", "wolves", "goblins", "trolls", "saurians", "woses")
         ),
         "drawn",
         False,
         "GPL-2.0-or-later (Battle for Wesnoth art)",
         crop="upper",
-        limit=12,
+        limit=100,
     ),
     PackageImages(
         "naev-data-0.8.2",
@@ -741,21 +741,19 @@ TRAIN_SOURCES: tuple[PackageImages, ...] = (
 def gather(packages: Path, which: str) -> list[Sample]:
     """Copy the sources of one set ("heldout" or "train") out of unpacked packages, small, with a manifest."""
     directory = HELDOUT_DIR if which == "heldout" else TRAIN_DIR
+    sources = [(spec, _source_files(packages, spec)) for spec in (HELDOUT_SOURCES if which == "heldout" else TRAIN_SOURCES)]
     directory.mkdir(exist_ok=True)
     for stale in directory.glob("*.jpg"):
         stale.unlink()
     samples: list[Sample] = []
-    for spec in HELDOUT_SOURCES if which == "heldout" else TRAIN_SOURCES:
-        files = sorted({path for pattern in spec.paths for path in (packages / spec.package).glob(pattern)})
-        files = [path for path in files if not path.stem.endswith(("_shadow", "_thumb"))][:: spec.every][: spec.limit]
-        if not files:
-            raise FileNotFoundError(f"nothing matches {spec.paths} in {packages / spec.package}")
+    written: set[str] = set()
+    for spec, files in sources:
         for path in files:
             for index, (image, how) in enumerate(_portraits(_open_source(path), spec)):
-                stem = re.sub(r"[^a-z0-9]+", "_", f"{spec.package.rsplit('-', 1)[0]}_{path.stem}".lower()).strip("_")
-                file = f"{directory.name}/{stem}{f'_face{index}' if spec.crop == 'faces' else ''}.jpg"
+                file = _gathered_name(directory, spec, path, index, written)
                 if Path(file).name in spec.skip:
                     continue
+                written.add(file)
                 image.thumbnail((GATHERED_SIDE[which],) * 2, Image.Resampling.LANCZOS)
                 image.save(EVAL_DIR / file, "JPEG", quality=88)
                 source = f"{spec.origin}: {path.relative_to(packages / spec.package)}"
@@ -764,6 +762,26 @@ def gather(packages: Path, which: str) -> list[Sample]:
     manifest["samples"] = [dataclasses.asdict(sample) for sample in samples]
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return samples
+
+
+def _source_files(packages: Path, spec: PackageImages) -> list[Path]:
+    """The files one source picks; found for every source before anything already gathered is removed."""
+    files = sorted({path for pattern in spec.paths for path in (packages / spec.package).glob(pattern)})
+    files = [path for path in files if not path.stem.endswith(("_shadow", "_thumb"))][:: spec.every][: spec.limit]
+    if not files:
+        raise FileNotFoundError(f"nothing matches {spec.paths} in {packages / spec.package}")
+    return files
+
+
+def _gathered_name(directory: Path, spec: PackageImages, path: Path, index: int, written: set[str]) -> str:
+    """package_stem.jpg, or package_folder_stem.jpg when another folder of the package has a file of that name."""
+    face = f"_face{index}" if spec.crop == "faces" else ""
+    for name in (path.stem, f"{path.parent.name}_{path.stem}"):
+        stem = re.sub(r"[^a-z0-9]+", "_", f"{spec.package.rsplit('-', 1)[0]}_{name}".lower()).strip("_")
+        file = f"{directory.name}/{stem}{face}.jpg"
+        if file not in written:
+            return file
+    raise ValueError(f"two files would be saved as {file}")
 
 
 def load_gathered(which: str) -> list[Sample]:
