@@ -271,6 +271,10 @@ RATE_LIMITS = {
     "viewer_id": os.environ.get("VIEWER_ID_RATE_LIMIT", "30/hour"),
 }
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+# Behind a proxy that ends TLS and always sets X-Forwarded-Proto (deploy/nginx/marionette.conf), requests it
+# marks https are secure: absolute URLs in the API say https. Never with clients reaching Daphne directly.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marionette API",
     "DESCRIPTION": "Characters, cards, clips, the feed and accounts of the Marionette platform.",
