@@ -161,6 +161,15 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message whose worker vanished without a word (its machine lost, SIGKILL) goes back to the queue
+# BROKER_VISIBILITY_TIMEOUT_SECONDS after it was handed out: keep it above the longest clip job, or a job
+# still running is handed out again (harmless, since jobs are claimed, but wasted work). Any worker
+# looks for such messages every BROKER_RESTORE_INTERVAL_SECONDS.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": float(os.environ.get("BROKER_VISIBILITY_TIMEOUT_SECONDS", "3600")),
+    "unacked_restore_interval": float(os.environ.get("BROKER_RESTORE_INTERVAL_SECONDS", "10")),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Clip rendering runs on its own queue, so it can move to GPU machines without taking other work along.
 # The sweep of lost clip jobs stays on the default queue, so it runs even when no clip worker does.
@@ -262,6 +271,10 @@ RATE_LIMITS = {
     "viewer_id": os.environ.get("VIEWER_ID_RATE_LIMIT", "30/hour"),
 }
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+# Behind a proxy that ends TLS and always sets X-Forwarded-Proto (deploy/nginx/marionette.conf), requests it
+# marks https are secure: absolute URLs in the API say https. Never with clients reaching Daphne directly.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marionette API",
     "DESCRIPTION": "Characters, cards, clips, the feed and accounts of the Marionette platform.",
