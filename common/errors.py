@@ -11,14 +11,19 @@ class ApplicationError(Exception):
 
     code = "invalid"
     status = 400
+    retry_after: int | None = None  # seconds, for refusals that pass (a full queue); sent as Retry-After
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, status: int | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         if status is not None:
             self.status = status
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     @property
     def messages(self) -> list[str]:
@@ -27,4 +32,7 @@ class ApplicationError(Exception):
 
     def payload(self) -> dict[str, Any]:
         """The JSON body of the error response; subclasses add their own fields."""
-        return {"detail": self.message, "code": self.code}
+        payload: dict[str, Any] = {"detail": self.message, "code": self.code}
+        if self.retry_after is not None:
+            payload["retry_after"] = self.retry_after
+        return payload

@@ -183,6 +183,14 @@ FEED_VIEW_FLUSH_SECONDS = float(os.environ.get("FEED_VIEW_FLUSH_SECONDS", "30"))
 # more, and failed with its day's clip given back after as long again; beat looks every CLIP_QUEUE_SWEEP_SECONDS.
 CLIP_QUEUED_MAX_AGE_SECONDS = float(os.environ.get("CLIP_QUEUED_MAX_AGE_SECONDS", "900"))
 CLIP_QUEUE_SWEEP_SECONDS = float(os.environ.get("CLIP_QUEUE_SWEEP_SECONDS", "60"))
+# The clip queue (generation/queueing.py): workers take jobs fairly across users. Past CLIP_QUEUE_MAX_DEPTH waiting
+# jobs a request is refused with 503 and a Retry-After; past CLIP_QUEUE_MAX_PER_USER unfinished jobs of one user, with 429.
+# Time estimates assume CLIP_WORKER_SLOTS jobs at once (more when more run) and CLIP_JOB_SECONDS per job until
+# finished jobs give a typical length.
+CLIP_QUEUE_MAX_DEPTH = int(os.environ.get("CLIP_QUEUE_MAX_DEPTH", "200"))
+CLIP_QUEUE_MAX_PER_USER = int(os.environ.get("CLIP_QUEUE_MAX_PER_USER", "20"))
+CLIP_WORKER_SLOTS = int(os.environ.get("CLIP_WORKER_SLOTS", "1"))
+CLIP_JOB_SECONDS = float(os.environ.get("CLIP_JOB_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE = {
     "flush-feed-views": {"task": "feed.tasks.flush_views", "schedule": FEED_VIEW_FLUSH_SECONDS},
     "sweep-lost-clip-jobs": {"task": "generation.tasks.sweep_lost_jobs", "schedule": CLIP_QUEUE_SWEEP_SECONDS},

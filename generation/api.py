@@ -40,7 +40,13 @@ class JobListView(generics.ListCreateAPIView):
 
     @extend_schema(
         request={"application/json": JobRequestSerializer, "multipart/form-data": JobRequestSerializer},
-        responses={201: JobSerializer, 400: DetailSerializer, 403: DetailSerializer, 429: DetailSerializer},
+        responses={
+            201: JobSerializer,
+            400: DetailSerializer,
+            403: DetailSerializer,
+            429: OpenApiResponse(DetailSerializer, description="Today's clips are used up, or too many of yours wait."),
+            503: OpenApiResponse(DetailSerializer, description="The queue is full; Retry-After says when to try again."),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = JobRequestSerializer(data=request.data)

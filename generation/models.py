@@ -42,13 +42,20 @@ class GenerationJob(models.Model):
     requeued_at = models.DateTimeField(
         null=True, blank=True, help_text="When the job, still queued long after its request, was handed to the queue again."
     )
+    direct = models.BooleanField(
+        default=False, help_text="Run by the command that requested it (make_clip, the demo), never taken by a worker."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "created_at"], name="generation_job_queue"),
+            models.Index(fields=["status", "started_at"], name="generation_job_started"),
+        ]
 
     def __str__(self) -> str:
         return f"Clip job {self.pk} ({self.status})"

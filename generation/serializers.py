@@ -5,8 +5,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from generation import selectors
-from generation.models import Clip, GenerationJob
+from generation import queueing, selectors
+from generation.models import Clip, GenerationJob, JobStatus
 
 
 class JobRequestSerializer(serializers.Serializer):
@@ -72,6 +72,13 @@ class ClipSerializer(serializers.ModelSerializer):
         return ProvenanceSerializer(clip.provenance).data
 
 
+class QueuePlaceSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="1 for the job that starts next.")
+    ahead = serializers.IntegerField(help_text="Waiting jobs that start before this one.")
+    estimated_start = serializers.DateTimeField()
+    estimated_finish = serializers.DateTimeField()
+
+
 class JobSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-clip-job-detail", lookup_url_kwarg="job_id")
     page = serializers.SerializerMethodField()
@@ -81,6 +88,7 @@ class JobSerializer(serializers.ModelSerializer):
     finished = serializers.BooleanField(source="is_finished", read_only=True, help_text="Succeeded, failed or cancelled.")
     source = serializers.SerializerMethodField(help_text="`script` (a voice speaks it) or `recording` (an uploaded one).")
     clip = serializers.SerializerMethodField()
+    queue = serializers.SerializerMethodField(help_text="While queued: the place in line and the expected start and finish.")
 
     class Meta:
         model = GenerationJob
@@ -103,6 +111,7 @@ class JobSerializer(serializers.ModelSerializer):
             "voice",
             "seed",
             "clip",
+            "queue",
             "created_at",
             "started_at",
             "finished_at",
@@ -115,7 +124,19 @@ class JobSerializer(serializers.ModelSerializer):
         return f"/ws/jobs/{job.pk}/"
 
     def get_label(self, job: GenerationJob) -> str:
-        return selectors.stage_label(job)
+        return selectors.stage_label(job, self.queue_estimate(job))
+
+    @extend_schema_field(QueuePlaceSerializer(allow_null=True))
+    def get_queue(self, job: GenerationJob) -> dict[str, Any] | None:
+        return selectors.queue_summary(self.queue_estimate(job))
+
+    def queue_estimate(self, job: GenerationJob) -> queueing.Estimate | None:
+        """The whole queue is worked out once per response, however many of the listed jobs wait."""
+        if job.status != JobStatus.QUEUED:
+            return None
+        if "queue_estimates" not in self.context:
+            self.context["queue_estimates"] = selectors.queue_estimates()
+        return self.context["queue_estimates"].get(job.pk)
 
     def get_source(self, job: GenerationJob) -> str:
         return "script" if job.script else "recording"

@@ -7,7 +7,7 @@ from generation import services
 
 @shared_task(bind=True, name=services.RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True, queue="generation")
 def run_job(self, job_id: str) -> str | None:
-    """Make and publish one job's clip.
+    """Make and publish one given job's clip (make_clip and tests; requests send run_next_job tickets).
 
     acks_late with reject_on_worker_lost puts the message back when the worker dies mid-run, so
     the run is safe to repeat: the service claims the job first and does nothing for one that
@@ -16,6 +16,17 @@ def run_job(self, job_id: str) -> str | None:
     from generation.services import worker  # the engine and torch load in the worker, never in the web process
 
     return worker.run_job(job_id=job_id, task_id=self.request.id)
+
+
+@shared_task(bind=True, name=services.RUN_NEXT_JOB_TASK, acks_late=True, reject_on_worker_lost=True, queue="generation")
+def run_next_job(self) -> str | None:
+    """A clip request's ticket: make the clip of whichever waiting job comes next in fair order (services.dispatch).
+
+    Redelivered after its worker died, the ticket takes back the job it was running, as run_job does.
+    """
+    from generation.services import worker
+
+    return worker.run_next_job(task_id=self.request.id)
 
 
 @shared_task(name="generation.tasks.sweep_lost_jobs")

@@ -5,6 +5,7 @@ This package exposes what the web process needs (requests, cancellation, progres
 when it runs, so starting the web process never loads the engine's models.
 """
 
+from generation.services.dispatch import RUN_NEXT_JOB_TASK, QueueFull, TooManyJobs, check_queue_admits
 from generation.services.lifecycle import (
     GENERIC_FAILURE,
     MAX_ATTEMPTS,
@@ -24,10 +25,14 @@ __all__ = [
     "MAX_ATTEMPTS",
     "PUBLISH_STAGE",
     "RUN_JOB_TASK",
+    "RUN_NEXT_JOB_TASK",
     "JobFinished",
+    "QueueFull",
     "SweepResult",
+    "TooManyJobs",
     "cancel_job",
     "check_can_make_clip",
+    "check_queue_admits",
     "delete_clip_files",
     "delete_job_files",
     "enqueue_job",

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from common.errors import ApplicationError
 from common.media import delete_on_commit, stored_names
-from generation import selectors
+from generation import queueing, selectors
 from generation.models import ACTIVE_STATUSES, Clip, GenerationJob, JobStatus
 from moderation import services as moderation
 
@@ -63,6 +63,7 @@ def end_job(
         if status == JobStatus.FAILED:
             moderation.release_quota(user_id=job.owner_id, action=QUOTA_ACTION, day=job.created_at.date())
         transaction.on_commit(partial(send_state, job))
+        transaction.on_commit(announce_queue)
     return job
 
 
@@ -77,12 +78,24 @@ def cancel_job(*, user: User, job: GenerationJob) -> GenerationJob:
     return cancelled
 
 
-def send_state(job: GenerationJob) -> None:
+def send_state(job: GenerationJob, queue: queueing.Estimate | None = None) -> None:
     """Tell the job's socket listeners where it stands. Best effort: a lost event must not fail the clip."""
     try:
-        async_to_sync(get_channel_layer().group_send)(job.group_name, {"type": "job.progress", **selectors.job_state(job)})
+        state = selectors.job_state(job, queue)
+        async_to_sync(get_channel_layer().group_send)(job.group_name, {"type": "job.progress", **state})
     except Exception:  # the channel layer's client raises many kinds of connection errors
         logger.warning("Could not send the progress of clip job %s", job.pk, exc_info=True)
+
+
+def announce_queue() -> None:
+    """Tell every waiting job's listeners its new place in line and times; after any job joins, starts or ends."""
+    try:
+        estimates = selectors.queue_estimates()
+        jobs = GenerationJob.objects.filter(pk__in=list(estimates)).select_related("clip")
+        for job in jobs:
+            send_state(job, queue=estimates[job.pk])
+    except Exception:  # like send_state: the queue's news is best effort
+        logger.warning("Could not announce the clip queue", exc_info=True)
 
 
 class JobProgress:
@@ -135,6 +148,7 @@ def claim_job(*, job_id: str, task_id: str | None) -> GenerationJob | None:
         job.task_id = task_id or job.task_id
         job.attempts += 1
         job.save(update_fields=["status", "started_at", "stage", "progress", "task_id", "attempts"])
+        transaction.on_commit(announce_queue)
     return job
 
 

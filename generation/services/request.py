@@ -21,14 +21,15 @@ from accounts.models import User
 from characters.models import Character, Visibility
 from engine import speech
 from generation.models import GenerationJob, JobStatus
-from generation.services.lifecycle import QUOTA_ACTION, end_job
+from generation.services.dispatch import RUN_NEXT_JOB_TASK, check_queue_admits
+from generation.services.lifecycle import QUOTA_ACTION, announce_queue, end_job
 from moderation import services as moderation
 from moderation.models import ModerationState
 from storable import text_problem
 
 logger = logging.getLogger(__name__)
 
-RUN_JOB_TASK = "generation.tasks.run_job"
+RUN_JOB_TASK = "generation.tasks.run_job"  # runs one given job: make_clip and tests
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg")
 MAX_AUDIO_BYTES = 16_000_000  # a minute of 48 kHz stereo 16-bit WAV is 11.5 MB
 QUEUE_UNAVAILABLE = "The clip queue is unavailable right now. Please try again in a few minutes."
@@ -115,10 +116,13 @@ def request_clip(
 ) -> GenerationJob:
     """Check the request, use one of today's clips, store the job and queue it once the transaction commits.
 
-    Refusals raise PermissionDenied, ValidationError, ContentBlocked or QuotaExceeded with nothing
-    stored and no quota used. enqueue=False leaves running the job to the caller (make_clip).
+    Refusals raise PermissionDenied, ValidationError, ContentBlocked, QuotaExceeded, QueueFull or
+    TooManyJobs with nothing stored and no quota used. enqueue=False leaves running the job to the
+    caller (make_clip, the demo): no worker takes it.
     """
     check_can_make_clip(user=user, character=character)
+    if enqueue:
+        check_queue_admits(user)
     check_one_source(text=text, audio_file=audio_file)
     script = check_script(text) if audio_file is None else ""
     voice = resolve_voice(voice=voice, character=character)
@@ -133,6 +137,7 @@ def request_clip(
         voice=voice,
         seed=secrets.randbelow(2**31),
         task_id=str(uuid.uuid4()),
+        direct=not enqueue,
     )
     if audio_file is not None:
         job.audio.save(f"{job.pk}{suffix}", audio_file, save=False)
@@ -150,9 +155,15 @@ def request_clip(
 
 
 def enqueue_job(*, job_id: uuid.UUID, task_id: str) -> None:
-    """Hand the job to the generation queue; a broker that cannot be reached fails the job rather than leave it queued."""
+    """Send the job's ticket to the generation queue; a broker that cannot be reached fails the job rather than leave it queued.
+
+    The ticket names no job: the worker that runs it takes the next job in fair order (services.dispatch).
+    The waiting jobs hear their new places in line (a new user's first clip goes before others' later ones).
+    """
     try:
-        current_app.send_task(RUN_JOB_TASK, args=[str(job_id)], task_id=task_id)
+        current_app.send_task(RUN_NEXT_JOB_TASK, task_id=task_id)
     except (KombuError, OSError):
         logger.exception("Could not queue clip job %s", job_id)
         end_job(job_id=job_id, status=JobStatus.FAILED, error=QUEUE_UNAVAILABLE)
+    else:
+        announce_queue()

@@ -19,6 +19,7 @@ from engine import speech
 from engine.pipeline import Cancelled, ClipRequest, ClipResult, make_clip
 from engine.rig import Rig, RigError
 from generation.models import GenerationJob, JobStatus
+from generation.services.dispatch import claim_next_job
 from generation.services.lifecycle import GENERIC_FAILURE, PUBLISH_STAGE, JobProgress, claim_job, end_job, send_state
 from generation.services.publish import CHECKS_FAILED, OutputCheckFailed, publish_clip
 from moderation import services as moderation
@@ -33,8 +34,16 @@ class ClipFailure(Exception):
 def run_job(*, job_id: str, task_id: str | None) -> str | None:
     """Claim the job, make its clip and publish it; returns the job's final status, or None when there was nothing to do."""
     job = claim_job(job_id=job_id, task_id=task_id)
-    if job is None:
-        return None
+    return None if job is None else run_claimed(job)
+
+
+def run_next_job(*, task_id: str) -> str | None:
+    """A ticket's run: the next job in fair order, or None when no job waits."""
+    job = claim_next_job(task_id=task_id)
+    return None if job is None else run_claimed(job)
+
+
+def run_claimed(job: GenerationJob) -> str | None:
     send_state(job)
     progress = JobProgress(job)
     try:

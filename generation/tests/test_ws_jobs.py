@@ -58,7 +58,8 @@ def test_the_owner_hears_the_state_then_progress_then_the_clip(job, owner, trans
         return frames
 
     frames = async_to_sync(scenario)()
-    assert frames[0]["type"] == "progress" and frames[0]["status"] == "queued" and frames[0]["label"] == "Waiting for a worker"
+    assert frames[0]["type"] == "progress" and frames[0]["status"] == "queued"
+    assert frames[0]["label"].startswith("In the queue, 1st in line") and frames[0]["queue"]["ahead"] == 0
     progress = [frame for frame in frames if frame["type"] == "progress" and frame["status"] == "running"]
     stages = {frame["stage"] for frame in progress}
     assert {"speech", "render", "sign", "publish"} <= stages

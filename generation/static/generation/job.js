@@ -6,6 +6,7 @@
   const bar = root.querySelector("progress");
   const stage = root.querySelector("[data-stage]");
   const percent = root.querySelector("[data-percent]");
+  const queue = root.querySelector("[data-queue]");
   const FINISHED = ["succeeded", "failed", "cancelled"];
   let done = false;
   let socket = null;
@@ -16,6 +17,7 @@
     bar.value = state.progress;
     percent.textContent = `${state.progress}%`;
     stage.textContent = state.label;
+    showQueue(state.queue);
     if (state.finished || FINISHED.includes(state.status)) {
       done = true;
       clearInterval(poller);
@@ -23,6 +25,24 @@
       window.location.reload();
     }
   }
+
+  // The place in line and the expected times, in the viewer's own clock.
+  function showQueue(place) {
+    queue.hidden = !place;
+    if (!place) return;
+    queue.querySelector("[data-ahead]").textContent = place.ahead;
+    for (const [selector, moment] of [["[data-start]", place.estimated_start], ["[data-finish]", place.estimated_finish]]) {
+      const element = queue.querySelector(selector);
+      element.dateTime = moment;
+      element.textContent = clock(moment);
+    }
+  }
+
+  function clock(moment) {
+    return new Date(moment).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  for (const element of queue.querySelectorAll("time")) element.textContent = clock(element.dateTime);
 
   function poll() {
     if (done || poller) return;
