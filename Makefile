@@ -17,7 +17,7 @@ test: setup-dev lint
 bench: setup-dev
 	.venv/bin/pip install -q --disable-pip-version-check --no-deps invisible-watermark==0.2.0
 	mkdir -p bench/results
-	for name in moderation_text moderation_images watermark clip lipsync feed; do \
+	for name in moderation_text moderation_images watermark clip lipsync feed queue; do \
 		$(PYTHON) -m bench.$$name > bench/results/$$name.json || exit 1; echo "bench/results/$$name.json"; done
 
 lint: setup-dev

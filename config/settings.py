@@ -183,10 +183,12 @@ FEED_VIEW_FLUSH_SECONDS = float(os.environ.get("FEED_VIEW_FLUSH_SECONDS", "30"))
 # more, and failed with its day's clip given back after as long again; beat looks every CLIP_QUEUE_SWEEP_SECONDS.
 CLIP_QUEUED_MAX_AGE_SECONDS = float(os.environ.get("CLIP_QUEUED_MAX_AGE_SECONDS", "900"))
 CLIP_QUEUE_SWEEP_SECONDS = float(os.environ.get("CLIP_QUEUE_SWEEP_SECONDS", "60"))
-# The clip queue (generation/queueing.py): workers take jobs fairly across users. Past CLIP_QUEUE_MAX_DEPTH waiting
+# The clip queue (generation/queueing.py): workers take jobs fairly across users, first those of users with the
+# fewest jobs started in the last CLIP_QUEUE_FAIRNESS_SECONDS. Past CLIP_QUEUE_MAX_DEPTH waiting
 # jobs a request is refused with 503 and a Retry-After; past CLIP_QUEUE_MAX_PER_USER unfinished jobs of one user, with 429.
 # Time estimates assume CLIP_WORKER_SLOTS jobs at once (more when more run) and CLIP_JOB_SECONDS per job until
 # finished jobs give a typical length.
+CLIP_QUEUE_FAIRNESS_SECONDS = float(os.environ.get("CLIP_QUEUE_FAIRNESS_SECONDS", "3600"))
 CLIP_QUEUE_MAX_DEPTH = int(os.environ.get("CLIP_QUEUE_MAX_DEPTH", "200"))
 CLIP_QUEUE_MAX_PER_USER = int(os.environ.get("CLIP_QUEUE_MAX_PER_USER", "20"))
 CLIP_WORKER_SLOTS = int(os.environ.get("CLIP_WORKER_SLOTS", "1"))

@@ -1,9 +1,11 @@
 """The clip queue's order and its time estimates, as plain functions of the queue's state (no database, no framework).
 
-Fair order: every user's first waiting job comes before anyone's second, and a user whose jobs
-are already running waits behind users with none; ties go to the earlier request. So a burst
-of requests from one creator cannot starve the others, and within one creator's jobs the order
-of the requests holds.
+Fair order, by least service: a waiting job's rank is how many jobs its owner already had started
+lately plus how many of theirs wait before it, and lower ranks go first; ties go to the earlier
+request. So every user's first waiting job comes before anyone's second, a creator who came late
+goes before one whose burst has been served for a while (ordering rounds by request time instead
+would let an early burst cut in front of every newcomer, round after round), and within one
+creator's jobs the order of the requests holds.
 
 Estimates: each worker slot runs jobs one after another, taking the typical length of a recent
 job; the queue is played forward in its fair order to see when each job gets a slot.
@@ -32,13 +34,13 @@ class Estimate:
     finish: datetime
 
 
-def fair_order(waiting: Iterable[Waiting], running_owners: Iterable[Hashable] = ()) -> list[Waiting]:
-    """The order in which workers take the waiting jobs."""
-    busy = Counter(running_owners)
+def fair_order(waiting: Iterable[Waiting], served_owners: Iterable[Hashable] = ()) -> list[Waiting]:
+    """The order in which workers take the waiting jobs; served_owners: the owner of each job started lately."""
+    served = Counter(served_owners)
     seen: Counter = Counter()
     keyed = []
     for index, job in enumerate(sorted(waiting, key=lambda job: job.requested_at)):
-        keyed.append((busy[job.owner_id] + seen[job.owner_id], index, job))
+        keyed.append((served[job.owner_id] + seen[job.owner_id], index, job))
         seen[job.owner_id] += 1
     return [job for _, _, job in sorted(keyed, key=lambda item: item[:2])]
 

@@ -2,7 +2,7 @@
 
 import statistics
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -131,8 +131,9 @@ def queue_order() -> list[queueing.Waiting]:
         queueing.Waiting(job_id=pk, owner_id=owner_id, requested_at=created_at)
         for pk, owner_id, created_at in waiting_jobs().values_list("pk", "owner_id", "created_at")
     ]
-    running_owners = GenerationJob.objects.filter(status=JobStatus.RUNNING).values_list("owner_id", flat=True)
-    return queueing.fair_order(waiting, running_owners)
+    lately = timezone.now() - timedelta(seconds=settings.CLIP_QUEUE_FAIRNESS_SECONDS)
+    served = GenerationJob.objects.filter(started_at__gte=lately).values_list("owner_id", flat=True)
+    return queueing.fair_order(waiting, served)
 
 
 def queue_estimates() -> dict[Any, queueing.Estimate]:

@@ -91,11 +91,18 @@ def announce_queue() -> None:
     """Tell every waiting job's listeners its new place in line and times; after any job joins, starts or ends."""
     try:
         estimates = selectors.queue_estimates()
-        jobs = GenerationJob.objects.filter(pk__in=list(estimates)).select_related("clip")
-        for job in jobs:
-            send_state(job, queue=estimates[job.pk])
+        jobs = GenerationJob.objects.filter(pk__in=list(estimates))
+        events = [(job.group_name, {"type": "job.progress", **selectors.job_state(job, estimates[job.pk])}) for job in jobs]
+        async_to_sync(send_all)(events)
     except Exception:  # like send_state: the queue's news is best effort
         logger.warning("Could not announce the clip queue", exc_info=True)
+
+
+async def send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Many groups' events on one event loop: one async_to_sync per event would cost a thread hop each."""
+    layer = get_channel_layer()
+    for group, event in events:
+        await layer.group_send(group, event)
 
 
 class JobProgress:

@@ -64,7 +64,12 @@ def test_submitting_goes_to_the_job_page_with_a_live_progress_bar(browser, clip_
     job = GenerationJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/clips/jobs/{job.pk}/"
     page = browser.get(response["Location"]).content.decode()
-    assert "<progress" in page and "In the queue, 1st in line" in page and "0</span> clip(s) ahead" in page and f'data-socket="/ws/jobs/{job.pk}/"' in page
+    assert (
+        "<progress" in page
+        and "In the queue, 1st in line" in page
+        and "0</span> clip(s) ahead" in page
+        and f'data-socket="/ws/jobs/{job.pk}/"' in page
+    )
     assert f'action="/clips/jobs/{job.pk}/cancel/"' in page and "generation/job.js" in page
 
 
