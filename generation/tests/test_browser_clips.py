@@ -63,3 +63,45 @@ def test_make_a_clip_and_watch_it_finish(clip_character, generation_worker, asgi
 
     # The page followed the job over the real socket, and reloaded when it heard the end.
     assert any(frame["type"] == "finished" and frame["status"] == "succeeded" for frame in frames)
+
+
+@pytest.fixture
+def queue_ahead(other_user, clip_character):
+    """Two of another creator's clips waiting, and no worker running: a new clip waits third in line."""
+    from generation import services
+
+    return [services.request_clip(user=other_user, character=clip_character, text="Wait.", voice=FAST_VOICE) for _ in range(2)]
+
+
+def test_a_waiting_clip_shows_its_place_in_line_and_moves_up_live(queue_ahead, clip_character, asgi_server, page):
+    import threading
+
+    from django.db import connections
+
+    from generation.services import dispatch
+
+    page.goto(f"{asgi_server.url}/accounts/login/")
+    page.fill("#id_username", "owner")
+    page.fill("#id_password", "a-Long-passw0rd")
+    page.click("main button[type=submit]")
+    page.goto(f"{asgi_server.url}/c/{clip_character.slug}/clip/")
+    page.fill("#id_script", "My turn soon.")
+    page.check(f"input[name=voice][value={FAST_VOICE}]")
+    page.click("main button[type=submit]")
+
+    line = page.get_by_test_id("job-queue")
+    # The other creator's second clip goes after this creator's first: one clip ahead, not two.
+    expect(line).to_contain_text("1 clip ahead of yours")
+    expect(page.locator("[data-stage]")).to_contain_text("In the queue, 2nd in line")
+
+    def start_next() -> None:
+        try:
+            dispatch.claim_next_job(task_id="ticket")
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=start_next)
+    worker.start()
+    worker.join()
+    expect(line).to_contain_text("No clip ahead of yours")
+    expect(page.locator("[data-stage]")).to_contain_text("1st in line")

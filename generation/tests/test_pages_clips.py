@@ -67,7 +67,7 @@ def test_submitting_goes_to_the_job_page_with_a_live_progress_bar(browser, clip_
     assert (
         "<progress" in page
         and "In the queue, 1st in line" in page
-        and "0</span> clip(s) ahead" in page
+        and "No clip</span> ahead of yours" in page
         and f'data-socket="/ws/jobs/{job.pk}/"' in page
     )
     assert f'action="/clips/jobs/{job.pk}/cancel/"' in page and "generation/job.js" in page

@@ -149,3 +149,23 @@ def test_hostile_frames_get_an_error_or_a_hang_up(job, owner):
     assert too_big == {"type": "websocket.close", "code": 1009}
     assert hung_up == {"type": "websocket.close", "code": 1003}
     assert silenced == {"type": "websocket.close", "code": 1008}
+
+
+def test_a_waiting_job_hears_its_place_move_up_when_the_job_ahead_starts(owner, clip_character):
+    from generation.services import dispatch
+
+    ahead = services.request_clip(user=owner, character=clip_character, text="First.", voice=FAST_VOICE)
+    mine = services.request_clip(user=owner, character=clip_character, text="Second.", voice=FAST_VOICE)
+
+    async def scenario() -> list[dict]:
+        socket = communicator(f"/ws/jobs/{mine.pk}/", session_cookie(owner))
+        assert (await socket.connect(timeout=TIMEOUT))[0]
+        frames = [await socket.receive_json_from(timeout=TIMEOUT)]
+        claimed = await sync_to_async(dispatch.claim_next_job, thread_sensitive=False)(task_id="ticket")
+        assert claimed.pk == ahead.pk
+        frames.append(await socket.receive_json_from(timeout=TIMEOUT))
+        await socket.disconnect()
+        return frames
+
+    before, after = async_to_sync(scenario)()
+    assert before["queue"]["position"] == 2 and after["queue"]["position"] == 1 and after["status"] == "queued"

@@ -30,7 +30,8 @@
   function showQueue(place) {
     queue.hidden = !place;
     if (!place) return;
-    queue.querySelector("[data-ahead]").textContent = place.ahead;
+    const ahead = place.ahead;
+    queue.querySelector("[data-ahead]").textContent = ahead === 0 ? "No clip" : `${ahead} clip${ahead === 1 ? "" : "s"}`;
     for (const [selector, moment] of [["[data-start]", place.estimated_start], ["[data-finish]", place.estimated_finish]]) {
       const element = queue.querySelector(selector);
       element.dateTime = moment;
