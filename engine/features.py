@@ -47,6 +47,7 @@ class AudioFeatures:
     sample_rate: int
     log_mel: np.ndarray  # (frames, n_mels) float32
     energy: np.ndarray  # (frames,) float32, 0..1 (RMS / loudest frame's RMS)
+    voice: np.ndarray | None = None  # (frames,) 1.0 where someone speaks (engine.vad), for recordings; None: all of it
 
     @property
     def frames(self) -> int:

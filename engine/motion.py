@@ -209,6 +209,7 @@ class BaselineSession:
         self.fps: float | None = None
         self.log_mel: list[np.ndarray] = []
         self.energy: list[np.ndarray] = []
+        self.voice: list[np.ndarray] = []
         self.phones: list[TimedPhone] = []
         self.sent = 0
         self.closed = False
@@ -221,6 +222,7 @@ class BaselineSession:
         self.fps = features.fps
         self.log_mel.append(np.asarray(features.log_mel, np.float32))
         self.energy.append(np.asarray(features.energy, np.float32))
+        self.voice.append(np.ones(len(features.energy), np.float32) if features.voice is None else features.voice)
         self.phones.extend(phones)
         frames = sum(len(energy) for energy in self.energy)
         return self._release(frames - math.ceil(LOOKAHEAD_SECONDS * self.fps))
@@ -239,7 +241,7 @@ class BaselineSession:
     def _motion(self) -> np.ndarray:
         """Motion of every frame so far, from all the audio so far."""
         fps = float(self.fps or 0.0)
-        energy = np.concatenate(self.energy)
+        energy = _voiced_energy(np.concatenate(self.energy), np.concatenate(self.voice))
         features = AudioFeatures(fps=fps, sample_rate=0, log_mel=np.concatenate(self.log_mel), energy=energy)
         frames = len(energy)
         blink_rng, brow_rng, gaze_rng, head_rng = (
@@ -255,6 +257,15 @@ class BaselineSession:
         motion[:, [FIELD["gaze_x"], FIELD["gaze_y"]]] = _gaze(frames, fps, gaze_rng)
         motion[:, FIELD["head_yaw"] :] = _head(energy, fps, head_rng)
         return motion
+
+
+def _voiced_energy(energy: np.ndarray, voice: np.ndarray) -> np.ndarray:
+    """Loudness where someone speaks, rescaled to the loudest speech: noise and music in pauses move nothing."""
+    if voice.all():
+        return energy
+    gated = energy * voice
+    peak = float(gated.max()) if gated.size else 0.0
+    return gated / peak if peak > 0 else gated
 
 
 def _phone_mouth(times: np.ndarray, phones: Sequence[TimedPhone], energy: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ portrait with the audio (still watermarked, labelled and signed) and says why.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import speech as speech_stage
+from engine import vad
 from engine.encode import EncodedClip, encode_clip, still_clip
 from engine.features import audio_features
 from engine.motion import BaselineMotion, MotionModel
@@ -131,6 +133,9 @@ def make_clip(
         speech.write_wav(wav)
     with run.stage("features"):
         features = audio_features(speech.samples, speech.sample_rate, fps=request.fps)
+        if not speech.phones:  # a recording: its pauses may hold noise or music, which must not move the mouth
+            gate = vad.voice_gate(speech.samples, speech.sample_rate, frames=features.frames, fps=request.fps)
+            features = dataclasses.replace(features, voice=gate)
     with run.stage("rig"):
         rig, rig_problem = _rig_for(request)
     with run.stage("motion"):
