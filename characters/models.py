@@ -30,6 +30,19 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", "Private: only you"
 
 
+def tag_name_problem(name: str) -> str | None:
+    """Why this name cannot be a tag, whose page is /tags/<name>/, or None.
+
+    A tag of punctuation alone says nothing; "." and ".." between slashes are path steps that
+    browsers resolve away, so their tag page could never be reached.
+    """
+    if not any(character.isalnum() for character in name):
+        return "needs at least one letter or digit"
+    if any(segment in (".", "..") for segment in name.split("/")):
+        return 'cannot have "." or ".." between slashes'
+    return None
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=MAX_TAG_LENGTH, unique=True, validators=[validate_storable_text])
 
@@ -38,6 +51,11 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_page(self) -> bool:
+        """False for a tag stored before tag_name_problem existed that it refuses: shown, never linked."""
+        return tag_name_problem(self.name) is None
 
 
 class Character(Moderated):

@@ -22,7 +22,7 @@ from characters.cards import (
     json_size,
     read_card,
 )
-from characters.models import Character, Tag, Visibility
+from characters.models import Character, Tag, Visibility, tag_name_problem
 from common.media import delete_on_commit, stored_names, storing_image
 from engine.rig import Rig, RigError, detect_rig
 from imaging import ImageRejected, SanitizedImage, sanitize_image
@@ -56,6 +56,9 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
             problem = text_problem(tag)
             if problem:
                 raise ValidationError({"tags": f"A tag {problem}."})
+            problem = tag_name_problem(tag)
+            if problem:
+                raise ValidationError({"tags": f'The tag "{tag[:50]}" {problem}.'})
             result[tag] = None
     return list(result)
 

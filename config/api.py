@@ -5,7 +5,10 @@ ValidationError for field problems; mapping them here keeps every view thin and 
 4xx, never a 500. A new app's errors need no new branch.
 """
 
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,6 +28,28 @@ def validation_payload(exc: ValidationError) -> dict:
     return {"detail": " ".join(exc.messages)}
 
 
+def messages_in(value: Any) -> list[str]:
+    """Every message of a DRF error body, nested lists and objects included, in order."""
+    if isinstance(value, dict):
+        return [message for item in value.values() for message in messages_in(item)]
+    if isinstance(value, list | tuple):
+        return [message for item in value for message in messages_in(item)]
+    return [str(value)]
+
+
+def with_detail(data: Any) -> dict:
+    """A DRF error body with a `detail` string: field errors keep their keys and are also summed up in it."""
+    if isinstance(data, dict):
+        if isinstance(data.get("detail"), str):
+            return data
+        parts = []
+        for field, value in data.items():
+            text = " ".join(messages_in(value))
+            parts.append(text if field in ("non_field_errors", "detail") else f"{field}: {text}")
+        return {**data, "detail": " ".join(parts) or "The request is invalid."}
+    return {"detail": " ".join(messages_in(data)) or "The request is invalid."}
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": str(exc) or "The request is too large."}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
@@ -33,4 +58,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(exc.payload(), status=exc.status, headers=headers)
     if isinstance(exc, ValidationError):
         return Response(validation_payload(exc), status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, MultiPartParserError):
+        return Response({"detail": f"The multipart body is malformed: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = with_detail(response.data)
+    return response

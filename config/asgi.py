@@ -11,7 +11,10 @@ django_asgi_app = get_asgi_application()
 
 from accounts.sockets import SocketAuthStack  # noqa: E402
 from config import heap  # noqa: E402
+from config.daphne import hand_bodies_to_django  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402  (needs the apps loaded)
+
+hand_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {

@@ -265,7 +265,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPages",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # "format" is a query parameter of the card export; content negotiation uses Accept only.
     "URL_FORMAT_OVERRIDE": None,
@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The error responses and their shape (config/schema.py), after the enum hook that is the default.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "CharacterVisibilityEnum": "characters.models.Visibility",
         "PostVisibilityEnum": "feed.models.PostVisibility",

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import views
 from config.media import serve_media
 from config.views import HealthView
 
@@ -30,6 +31,10 @@ urlpatterns = [
     path("", include("feed.urls")),
 ]
 
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error
 
 if settings.SERVE_MEDIA:
     # With S3 the storage serves its own URLs.

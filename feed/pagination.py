@@ -5,21 +5,18 @@ import binascii
 from collections.abc import Callable
 from datetime import datetime
 
-from rest_framework.exceptions import NotFound
-from rest_framework.pagination import BasePagination, CursorPagination
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from common.pagination import BadPageParameter, CursorPages
 from feed.models import Post
 from feed.selectors import HOT_ORDER, NEW_ORDER
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(CursorPages):
     ordering = NEW_ORDER
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 50
 
 
 class HottestFirst(NewestFirst):
@@ -52,7 +49,7 @@ class NewestFirstByKey(BasePagination):
             created_at, pk = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii").split("|")
             return datetime.fromisoformat(created_at), int(pk)
         except (ValueError, UnicodeError, binascii.Error):
-            raise NotFound(NewestFirst.invalid_cursor_message) from None
+            raise BadPageParameter(NewestFirst.invalid_cursor_message) from None
 
     def encode(self, post: Post) -> str:
         return base64.urlsafe_b64encode(f"{post.created_at.isoformat()}|{post.pk}".encode("ascii")).decode("ascii")

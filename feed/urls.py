@@ -14,7 +14,7 @@ urlpatterns = [
     path("p/<int:post_id>/remix/", views.post_remix, name="post_remix"),
     path("p/<int:post_id>/lineage/", views.post_lineage, name="post_lineage"),
     path("comments/<int:comment_id>/delete/", views.comment_delete, name="comment_delete"),
-    path("tags/<str:name>/", views.tag_page, name="tag"),
+    path("tags/<path:name>/", views.tag_page, name="tag"),  # path: a tag may hold slashes (ac/dc, 24/7 news)
     path("u/<str:username>/", views.creator_profile, name="profile"),
     path("u/<str:username>/follow/", views.follow_toggle, name="follow"),
 ]

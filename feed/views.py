@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from characters import selectors as character_selectors
+from characters.models import tag_name_problem
 from common.forms import REFUSALS, add_service_error, refusal_messages
 from common.ratelimit import limit_posts
 from feed import selectors, services
@@ -194,6 +195,8 @@ def post_lineage(request: HttpRequest, post_id: int) -> HttpResponse:
 
 
 def tag_page(request: HttpRequest, name: str) -> HttpResponse:
+    if tag_name_problem(" ".join(name.split()).lower()):
+        raise Http404("No such tag.")
     posts, before = keyset_page(request, selectors.tagged_posts(tag=name))
     return render(request, "feed/tag.html", {"tag": name.lower(), "posts": posts, "before": before})
 

@@ -12,10 +12,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from generation import selectors
 from generation.models import GenerationJob
 
+# A server may only close with 1000 or an application code (3000-4999): Daphne refuses the RFC's
+# other codes (1003, 1008, 1009...) with an exception and drops the socket with 1011. The hang-ups
+# mirror the RFC codes they stand for in the 4000s: 4003 unsupported data, 4008 policy, 4009 too big.
 CLOSE_NORMAL = 1000
-CLOSE_POLICY = 1008
-CLOSE_UNSUPPORTED = 1003
-CLOSE_TOO_BIG = 1009
+CLOSE_UNSUPPORTED = 4003
+CLOSE_POLICY = 4008
+CLOSE_TOO_BIG = 4009
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNKNOWN_JOB = 4404
 MAX_CLIENT_FRAME = 1024

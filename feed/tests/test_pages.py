@@ -5,7 +5,9 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from characters.models import Tag
 from feed import services
 from feed.models import Comment, Follow, Post, RemixRequest
 from generation.models import GenerationJob
@@ -130,3 +132,32 @@ def test_profile_pages_continue_with_a_stable_cursor(client, make_post):
     assert "post 25" in first and "post 1<" not in first and "?before=" in first
     older = client.get(f"/u/{posts[0].owner.username}/?before={posts[2].pk}").content.decode()
     assert "post 1" in older and "post 0" in older and "post 2<" not in older
+
+
+def test_tags_with_slashes_have_pages_that_their_posts_link_to(client, make_post):
+    post = make_post(caption="Rock all night", tags=["ac/dc", "24/7 news"])
+    page = client.get(f"/p/{post.pk}/")
+    assert page.status_code == 200
+    links = re.findall(r'href="(/tags/[^"]*)"', page.content.decode())
+    assert sorted(links) == ["/tags/24/7%20news/", "/tags/ac/dc/"]
+    for link in links:
+        assert "Rock all night" in client.get(link).content.decode()
+    assert "Rock all night" in client.get("/tags/ac%2Fdc/").content.decode()  # the feed's script encodes the slash
+
+
+@pytest.mark.parametrize("tag", [".", "..", "...", "///", "-", "a/./b", "../etc", "x/.."])
+def test_tags_without_a_page_are_refused_with_a_clear_error(make_post, tag):
+    with pytest.raises(ValidationError) as refused:
+        make_post(tags=["fine", tag])
+    assert tag in refused.value.message_dict["tags"][0]
+
+
+def test_a_stored_tag_without_a_page_is_shown_unlinked_and_its_address_is_a_clean_404(client, make_post):
+    post = make_post(caption="Old junk", tags=["sea"])
+    post.tags.add(Tag.objects.create(name="."), Tag.objects.create(name="..."))
+    page = client.get(f"/p/{post.pk}/").content.decode()
+    assert re.findall(r'href="(/tags/[^"]*)"', page) == ["/tags/sea/"]
+    assert "#..." in page
+    for address in ("/tags/./", "/tags/.../", "/tags/a/../"):
+        response = client.get(address)
+        assert response.status_code == 404 and "Page not found" in response.content.decode()

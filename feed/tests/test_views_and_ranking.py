@@ -100,9 +100,10 @@ def test_cursor_pages_stay_stable_while_posts_arrive(client_for, owner, other_us
         assert seen == [f"old {n}" for n in range(7)]
 
 
-def test_a_bad_cursor_is_a_404_not_a_500(client_for, other_user):
+def test_a_bad_cursor_is_a_400_not_a_500(client_for, other_user):
     for kind in ("foryou", "following", "new"):
-        assert client_for(other_user).get(f"/api/feed/?kind={kind}&cursor=%%%garbage").status_code == 404
+        response = client_for(other_user).get(f"/api/feed/?kind={kind}&cursor=%%%garbage")
+        assert response.status_code == 400 and response.json()["detail"] == "Invalid cursor"
 
 
 @pytest.mark.parametrize("kind", ["foryou", "following", "new"])

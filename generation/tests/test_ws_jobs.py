@@ -1,5 +1,9 @@
 """The job progress socket through the project's ASGI app: who may listen, what they hear, and hostile clients."""
 
+import asyncio
+import contextlib
+import json
+import logging
 import uuid
 from urllib.parse import urlparse
 
@@ -9,6 +13,8 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 from rest_framework.authtoken.models import Token
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from config.asgi import application
 from generation import services
@@ -146,9 +152,63 @@ def test_hostile_frames_get_an_error_or_a_hang_up(job, owner):
 
     error, too_big, hung_up, silenced = async_to_sync(scenario)()
     assert error["type"] == "error" and "only reports" in error["message"]
-    assert too_big == {"type": "websocket.close", "code": 1009}
-    assert hung_up == {"type": "websocket.close", "code": 1003}
-    assert silenced == {"type": "websocket.close", "code": 1008}
+    assert too_big == {"type": "websocket.close", "code": 4009}
+    assert hung_up == {"type": "websocket.close", "code": 4003}
+    assert silenced == {"type": "websocket.close", "code": 4008}
+
+
+def test_an_unknown_socket_path_is_refused_at_the_handshake():
+    async def scenario() -> tuple[bool, int | None]:
+        return await communicator("/ws/nothing-here/").connect(timeout=TIMEOUT)
+
+    connected, _ = async_to_sync(scenario)()
+    assert not connected
+
+
+def test_hostile_frames_through_daphne_close_with_application_codes(job, owner, asgi_server, caplog):
+    """Through a real Daphne, which refuses the RFC's 1003/1008/1009 from a server (it drops the socket with 1011)."""
+    token = Token.objects.create(user=owner).key
+    url = f"{asgi_server.url.replace('http', 'ws')}/ws/jobs/{job.pk}/?token={token}"
+
+    async def closed_after(*frames: str | bytes) -> int | None:
+        async with connect(url, origin="http://localhost", open_timeout=TIMEOUT, max_size=None) as socket:
+            await asyncio.wait_for(socket.recv(), TIMEOUT)  # the job's state
+            with contextlib.suppress(ConnectionClosed):
+                for data in frames:
+                    await socket.send(data)
+                while True:
+                    await asyncio.wait_for(socket.recv(), TIMEOUT)
+        return socket.close_code
+
+    async def answers_to_bad_json() -> list[str]:
+        async with connect(url, origin="http://localhost", open_timeout=TIMEOUT) as socket:
+            await asyncio.wait_for(socket.recv(), TIMEOUT)
+            answers = []
+            for data in ("{not json", "[1, 2"):
+                await socket.send(data)
+                answers.append(json.loads(await asyncio.wait_for(socket.recv(), TIMEOUT))["type"])
+            return answers
+
+    async def refused_status() -> int:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(f"{asgi_server.url.replace('http', 'ws')}/ws/nothing-here/", origin="http://localhost"):
+                pass
+        return refused.value.response.status_code
+
+    async def scenario() -> tuple[list[int | None], list[str], int]:
+        closes = [
+            await closed_after(b"\x00\xff" * 10),
+            await closed_after("x" * 100_000),
+            await closed_after(*["hello?"] * 50),
+        ]
+        return closes, await answers_to_bad_json(), await refused_status()
+
+    with caplog.at_level(logging.ERROR):
+        closes, bad_json, unknown_path = async_to_sync(scenario)()
+    assert closes == [4003, 4009, 4008]
+    assert bad_json == ["error", "error"]
+    assert unknown_path == 403
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_a_waiting_job_hears_its_place_move_up_when_the_job_ahead_starts(owner, clip_character):

@@ -35,8 +35,11 @@ function buildSlide(post) {
   slide.querySelector("[data-caption]").textContent = post.caption;
   const tags = slide.querySelector("[data-tags]");
   for (const tag of post.tags) {
-    const anchor = document.createElement("a");
-    link(anchor, `/tags/${encodeURIComponent(tag)}/`, `#${tag}`);
+    // Tags stored before the tag rules (characters.models.tag_name_problem) may have no page: shown, not linked.
+    const hasPage = /[\p{L}\p{N}]/u.test(tag) && !tag.split("/").some((segment) => segment === "." || segment === "..");
+    const anchor = document.createElement(hasPage ? "a" : "span");
+    if (hasPage) link(anchor, `/tags/${encodeURIComponent(tag)}/`, `#${tag}`);
+    else anchor.textContent = `#${tag}`;
     tags.append(anchor, " ");
   }
   if (post.remix_of) {

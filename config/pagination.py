@@ -1,9 +1,0 @@
-"""Page-number pagination shared by every list endpoint."""
-
-from rest_framework.pagination import PageNumberPagination
-
-
-class Pagination(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
