@@ -103,15 +103,22 @@ def client_for():
 @pytest.fixture
 def make_character(owner, make_image):
     from characters import services
+    from engine.rig import Rig
 
-    def make(name: str = "Ada", *, user=None, visibility: str = "public", with_portrait: bool = True, **fields):
-        return services.create_character(
+    def make(
+        name: str = "Ada", *, user=None, visibility: str = "public", with_portrait: bool = True, place_rig: bool = True, **fields
+    ):
+        """A character; its flat test portrait has no face a detector finds, so its creator placed the points (place_rig)."""
+        character = services.create_character(
             owner=user or owner,
             name=name,
             visibility=visibility,
             portrait=make_image((120, 90)) if with_portrait else None,
             **fields,
         )
+        if with_portrait and place_rig and character.face_rig and character.face_rig["source"] == "template":
+            services.save_face_rig(character, Rig.from_dict({**character.face_rig, "source": "editor"}))
+        return character
 
     return make
 

@@ -109,6 +109,12 @@ def face_rig(*, character: Character) -> Rig | None:
         return None  # stored by an older rig format: treated as missing until the portrait is rigged again
 
 
+def rig_needs_placing(*, character: Character) -> bool:
+    """The portrait's rig is only a guess (no detector found the face): its creator must place the points before clips."""
+    rig = face_rig(character=character)
+    return rig is not None and not rig.trusted
+
+
 @dataclass(frozen=True)
 class FaceRigDisplay:
     """What the rig editor and the rig endpoint show: the rig, its draggable handles, and the portrait under them."""

@@ -55,6 +55,7 @@ def character_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "character": character,
         "is_owner": is_owner,
         "can_appeal": is_owner and moderation_selectors.can_appeal(character),
+        "rig_needs_placing": selectors.rig_needs_placing(character=character),
         "report_form": ReportForm(),
         "appeal_form": AppealForm(),
     }

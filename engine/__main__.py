@@ -19,7 +19,7 @@ from PIL import Image
 
 from engine import speech
 from engine.pipeline import ClipRequest, make_clip
-from engine.rig import Rig, RigError
+from engine.rig import Rig, RigError, RigUncertain
 from provenance import manifest
 
 
@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             result = make_clip(
                 request, workdir=Path(workdir), identity=manifest.dev_identity(args.c2pa_dir), on_progress=_progress
             )
+        except RigUncertain as error:
+            print(f"\nerror: {error} Or pass --rig with a rig JSON.", file=sys.stderr)
+            return 2
         except (speech.SpeechError, RigError) as error:
             print(f"\nerror: {error}", file=sys.stderr)
             return 2

@@ -22,7 +22,7 @@ from engine.encode import EncodedClip, encode_clip, still_clip
 from engine.features import audio_features
 from engine.motion import BaselineMotion, MotionModel
 from engine.render import DEFAULT_SIZE, Renderer, still_frame
-from engine.rig import Rig, RigError, detect_rig
+from engine.rig import UNCERTAIN_RIG, Rig, RigError, RigUncertain, detect_rig
 from provenance import manifest, watermark
 
 logger = logging.getLogger(__name__)
@@ -164,13 +164,19 @@ def make_clip(
 
 
 def _rig_for(request: ClipRequest) -> tuple[Rig | None, str | None]:
-    """The request's rig or a detected one; a portrait too small to animate gets none, and the reason."""
+    """The request's rig or a detected one; a portrait too small to animate gets none, and the reason.
+
+    Raises RigUncertain when no detector found the face: a guessed rig would animate the wrong place.
+    """
     if request.rig is not None:
         return request.rig, None
     try:
-        return detect_rig(request.image), None
+        rig = detect_rig(request.image)
     except RigError as error:
         return None, str(error)
+    if not rig.trusted:
+        raise RigUncertain(UNCERTAIN_RIG)
+    return rig, None
 
 
 def _render_and_encode(

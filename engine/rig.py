@@ -90,6 +90,18 @@ class RigError(ValueError):
     """A rig that cannot drive a face; the message tells the creator what to fix."""
 
 
+class RigUncertain(RigError):
+    """No detector found the face with confidence: a clip from a guessed rig would animate the wrong place."""
+
+
+UNCERTAIN_RIG = (
+    "No face was found in this portrait with confidence, so a clip would move the wrong part of the picture. "
+    "Place the face points in the rig editor first."
+)
+# Where each rig comes from; only the template is a guess (the editor's and a card's are the creator's own placing).
+GUESSED_SOURCES = ("template",)
+
+
 @dataclass(frozen=True)
 class Rig:
     """70 named face points on a width × height portrait; source says what placed them."""
@@ -98,6 +110,11 @@ class Rig:
     height: int
     points: np.ndarray  # (POINT_COUNT, 2) float32, pixels
     source: str  # "mediapipe", "haar", "template" or "editor"
+
+    @property
+    def trusted(self) -> bool:
+        """A detector found the face, or a person placed the points: safe to animate without asking."""
+        return self.source not in GUESSED_SOURCES
 
     def group(self, name: str) -> np.ndarray:
         return self.points[GROUPS[name]]
@@ -182,7 +199,10 @@ class Rig:
 
 
 def detect_rig(image: np.ndarray) -> Rig:
-    """The best rig this portrait allows: face mesh, else a Haar face box, else a centred template."""
+    """The best rig this portrait allows: face mesh, else a Haar face box with eyes in it, else a centred template.
+
+    The template is only a starting point for the editor (`trusted` is False): clips refuse it.
+    """
     height, width = image.shape[:2]
     landmarks = _face_mesh_landmarks(image)
     if landmarks is not None:
@@ -238,11 +258,22 @@ def _haar_face_box(image: np.ndarray) -> tuple[float, float, float, float] | Non
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")  # type: ignore[attr-defined]  # cv2.data exists at run time; the stubs omit it
     side = min(gray.shape)
     faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(max(24, side // 8),) * 2)
-    if len(faces) == 0:
+    # A face box is believed only with an eye in its upper half: hands, knees, fur and textures fool the face cascade.
+    faces = [face for face in faces if _has_eyes(gray, face)]
+    if not faces:
         return None
-    # Portraits put the face high up: prefer large faces near the top (hands and knees fool the cascade).
+    # Portraits put the face high up: prefer large faces near the top.
     x, y, w, h = max(faces, key=lambda f: f[2] * f[3] * (1.5 - (f[1] + f[3] / 2) / gray.shape[0]))
     return float(x), float(y), float(w), float(h)
+
+
+def _has_eyes(gray: np.ndarray, face: Any) -> bool:
+    """At least one eye, as OpenCV's eye cascade sees it, in the upper half of the face box."""
+    x, y, w, h = (int(value) for value in face)
+    upper = gray[y : y + h // 2 + h // 10, x : x + w]
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_eye.xml")  # type: ignore[attr-defined]  # as above
+    eyes = cascade.detectMultiScale(upper, scaleFactor=1.1, minNeighbors=4, minSize=(max(8, w // 10),) * 2, maxSize=(w // 2,) * 2)
+    return len(eyes) > 0
 
 
 def _centred_box(width: int, height: int) -> tuple[float, float, float, float]:

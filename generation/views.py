@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from characters import selectors as character_selectors
 from characters.models import Character
+from common.errors import ApplicationError
 from common.forms import REFUSALS, add_service_error
 from engine import speech
 from engine.stages import STAGES
@@ -45,11 +46,12 @@ def clip_maker(
     """
     initial = {"voice": services.resolve_voice(voice="", character=character), **(initial or {})}
     form = ClipForm(request.POST or None, request.FILES or None, initial=initial)
-    refusal = None
+    refusal = rig_editor = None
     try:
         services.check_can_make_clip(user=request.user, character=character)
-    except ValidationError as exc:  # PermissionDenied goes on to a 403 page
+    except (ValidationError, ApplicationError) as exc:  # PermissionDenied goes on to a 403 page
         refusal = " ".join(exc.messages)
+        rig_editor = getattr(exc, "editor", None)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
             job = submit(form.cleaned_data)
@@ -61,6 +63,7 @@ def clip_maker(
         "character": character,
         "form": form,
         "refusal": refusal,
+        "rig_editor": rig_editor,
         "voices": selectors.voice_catalogue(),
         "selected_voice": form["voice"].value(),
         "max_script_chars": speech.MAX_SCRIPT_CHARS,

@@ -16,7 +16,7 @@ from generation.services.lifecycle import (
     delete_job_files,
     send_state,
 )
-from generation.services.request import RUN_JOB_TASK, check_can_make_clip, enqueue_job, request_clip, resolve_voice
+from generation.services.request import RUN_JOB_TASK, RigNeeded, check_can_make_clip, enqueue_job, request_clip, resolve_voice
 from generation.services.sweep import LOST_JOB_FAILURE, SweepResult, sweep_lost_jobs
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "RUN_NEXT_JOB_TASK",
     "JobFinished",
     "QueueFull",
+    "RigNeeded",
     "SweepResult",
     "TooManyJobs",
     "cancel_job",

@@ -9,16 +9,20 @@ import tempfile
 import uuid
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.urls import reverse
 from kombu.exceptions import KombuError
 
 from accounts.models import User
+from characters import selectors as character_selectors
 from characters.models import Character, Visibility
+from common.errors import ApplicationError
 from engine import speech
 from generation.models import GenerationJob, JobStatus
 from generation.services.dispatch import RUN_NEXT_JOB_TASK, check_queue_admits
@@ -50,6 +54,31 @@ def check_can_make_clip(*, user: User, character: Character) -> None:
         raise PermissionDenied(f"{character.name} was {character.get_moderation_state_display().lower()}; it makes no clips.")
     if not character.portrait:
         raise ValidationError(f"{character.name} has no portrait yet; a clip needs one.")
+    if character_selectors.rig_needs_placing(character=character):
+        raise RigNeeded(
+            f"No face was found in {character.name}'s portrait with confidence, so a clip would move the wrong part "
+            "of the picture. "
+            + (
+                "Place the face points in the rig editor first."
+                if character.owner_id == user.pk
+                else "Its creator has to place the face points first."
+            ),
+            editor=reverse("character_rig", kwargs={"slug": character.slug}) if character.owner_id == user.pk else None,
+        )
+
+
+class RigNeeded(ApplicationError):
+    """The character's face points are a guess; clips wait until its creator places them in the rig editor."""
+
+    code = "rig_needed"
+    status = 409
+
+    def __init__(self, message: str, *, editor: str | None) -> None:
+        super().__init__(message)
+        self.editor = editor
+
+    def payload(self) -> dict[str, Any]:
+        return {**super().payload(), "rig_editor": self.editor}
 
 
 def check_one_source(*, text: str | None, audio_file: File | None) -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 from characters.models import Character
 from engine import speech
 from engine.pipeline import Cancelled, ClipRequest, ClipResult, make_clip
-from engine.rig import Rig, RigError
+from engine.rig import UNCERTAIN_RIG, Rig, RigError
 from generation.models import GenerationJob, JobStatus
 from generation.services.dispatch import claim_next_job
 from generation.services.lifecycle import GENERIC_FAILURE, PUBLISH_STAGE, JobProgress, claim_job, end_job, send_state
@@ -54,7 +54,7 @@ def run_claimed(job: GenerationJob) -> str | None:
             ended = publish_clip(job, result, workdir)
     except Cancelled:
         ended = end_job(job_id=job.pk, status=JobStatus.CANCELLED, from_statuses=(JobStatus.RUNNING,))
-    except (speech.SpeechError, ClipFailure) as exc:
+    except (speech.SpeechError, ClipFailure, RigError) as exc:
         ended = end_job(job_id=job.pk, status=JobStatus.FAILED, from_statuses=(JobStatus.RUNNING,), error=str(exc))
     except OutputCheckFailed:
         logger.exception("Clip job %s made a clip that failed its output checks", job.pk)
@@ -115,4 +115,6 @@ def saved_rig(character: Character) -> Rig | None:
     except RigError:
         logger.warning("Ignoring the unusable face rig of character %s", character.pk, exc_info=True)
         return None
+    if not rig.trusted:  # the rig was reset to a guess after the request was checked
+        raise ClipFailure(UNCERTAIN_RIG)
     return rig
