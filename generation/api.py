@@ -44,6 +44,10 @@ class JobListView(generics.ListCreateAPIView):
             201: JobSerializer,
             400: DetailSerializer,
             403: DetailSerializer,
+            409: OpenApiResponse(
+                DetailSerializer,
+                description="`rig_needed`: no face was found with confidence; `rig_editor` is where to place it.",
+            ),
             429: OpenApiResponse(DetailSerializer, description="Today's clips are used up, or too many of yours wait."),
             503: OpenApiResponse(DetailSerializer, description="The queue is full; Retry-After says when to try again."),
         },
