@@ -1,5 +1,6 @@
 """The whole engine: a real MP4 with both streams, a watermark the detector finds, a valid C2PA manifest."""
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from engine.encode import decode_frames, probe
 from engine.features import AudioFeatures
 from engine.motion import BaselineMotion
 from engine.pipeline import Cancelled, ClipRequest, make_clip
-from engine.rig import detect_rig
+from engine.rig import Rig, RigUncertain, detect_rig
 from engine.stages import STAGES
 from engine.tests.test_encode import ffmpeg_children
 from provenance import manifest, watermark
@@ -179,3 +180,44 @@ def test_a_portrait_too_small_to_animate_still_gets_a_clip(tmp_path, identity):
     assert result.rig_source == "none"
     assert "too small" in result.fallback_reason and "rig editor" in result.fallback_reason
     assert probe(result.video)["video_codec"] == "h264"
+
+
+def faceless_portrait(path: Path) -> Path:
+    """A landscape of soft colour blobs: nothing a face detector should take for a face."""
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:256, 0:256]
+    pixels = np.zeros((256, 256, 3))
+    for _ in range(6):
+        cx, cy, radius = (*rng.uniform(0, 256, 2).tolist(), rng.uniform(30, 90))
+        pixels += np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / radius**2)[..., None] * rng.uniform(40, 120, 3)
+    Image.fromarray(np.clip(pixels + 60, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def test_a_portrait_without_a_face_found_makes_no_clip_but_asks_for_the_rig(tmp_path, identity):
+    image = np.asarray(Image.open(faceless_portrait(tmp_path / "blobs.png")).convert("RGB"))
+    assert not detect_rig(image).trusted
+    with pytest.raises(RigUncertain, match="rig editor"):
+        make_clip(ClipRequest(image=image, text=SCRIPT, audio=None, voice="ada"), workdir=tmp_path, identity=identity)
+    assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_the_command_line_exits_2_on_an_uncertain_rig_unless_given_one(tmp_path):
+    portrait = faceless_portrait(tmp_path / "blobs.png")
+    command = [sys.executable, "-m", "engine", "--image", str(portrait), "--text", "Hi.", "--voice", "ada"]
+    command += ["--c2pa-dir", str(tmp_path / "c2pa")]
+    refused = subprocess.run([*command, "--out", str(tmp_path / "x.mp4")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "--rig" in refused.stderr and not (tmp_path / "x.mp4").exists()
+
+    placed = Rig.from_dict({**detect_rig(np.asarray(Image.open(portrait).convert("RGB"))).to_dict(), "source": "editor"})
+    rig_file = tmp_path / "rig.json"
+    rig_file.write_text(json.dumps(placed.to_dict()))
+    made = subprocess.run(
+        [*command, "--rig", str(rig_file), "--out", str(tmp_path / "y.mp4")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "rig from editor" in made.stdout

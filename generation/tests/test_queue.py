@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rest_framework.test import APIClient
 
+from characters import selectors as character_selectors
+from characters import services as character_services
 from config.tests.conftest import run_together
 from generation import queueing, selectors, services
 from generation.models import GenerationJob, JobStatus
@@ -183,3 +185,34 @@ def test_the_sweep_leaves_a_moving_queue_alone(owner, make_character, settings):
     assert services.sweep_lost_jobs(now=now) == services.SweepResult(requeued=0, failed=0)
     # Nothing started for longer than the limit: the queue has stalled, and the sweep acts.
     assert services.sweep_lost_jobs(now=now + timedelta(seconds=601)) == services.SweepResult(requeued=1, failed=0)
+
+
+# --- A guessed rig makes no clip: its creator places the face points first.
+
+
+@pytest.mark.django_db
+def test_a_character_whose_face_was_not_found_is_refused_with_the_editor(client, owner, other_user, make_character):
+    character = make_character(voice=FAST_VOICE, place_rig=False)  # a flat test portrait: only the template
+    api = APIClient()
+    api.force_authenticate(owner)
+    response = api.post("/api/clips/jobs/", {"character": character.slug, "script": "Hello."}, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "rig_needed"
+    assert response.json()["rig_editor"] == f"/c/{character.slug}/rig/"
+    assert not GenerationJob.objects.exists() and not UsageCounter.objects.exists()
+
+    api.force_authenticate(other_user)
+    theirs = api.post("/api/clips/jobs/", {"character": character.slug, "script": "Hello."}, format="json").json()
+    assert theirs["rig_editor"] is None and "Its creator" in theirs["detail"]
+
+    client.force_login(owner)
+    page = client.get(character.get_absolute_url()).content.decode()
+    assert 'data-testid="place-rig"' in page and 'data-testid="make-clip"' not in page
+    form = client.get(f"/c/{character.slug}/clip/").content.decode()
+    assert 'data-testid="clip-refusal"' in form and f'href="/c/{character.slug}/rig/"' in form
+
+    # Saving in the editor (even the points as they were) makes them the creator's own placing.
+    character_services.set_face_rig(
+        character=character, actor=owner, handles=character_selectors.face_rig(character=character).handles()
+    )
+    api.force_authenticate(owner)
+    assert api.post("/api/clips/jobs/", {"character": character.slug, "script": "Hello."}, format="json").status_code == 201
