@@ -95,7 +95,10 @@ def test_rig_editor_drags_saves_and_keeps_a_point(templated_character, live_serv
     page.fill("#id_username", "owner")
     page.fill("#id_password", "a-Long-passw0rd")
     page.click("main button[type=submit]")
-    page.get_by_test_id("edit-rig").click()
+    # No clip from a guessed face: the page sends the creator to the editor first.
+    expect(page.get_by_test_id("rig-needed")).to_be_visible()
+    expect(page.get_by_test_id("make-clip")).to_have_count(0)
+    page.get_by_test_id("place-rig").click()
     expect(page.get_by_test_id("rig-source")).to_contain_text("No face was found")
 
     corner, start = handle_at(page, "mouth", 0)
@@ -113,6 +116,9 @@ def test_rig_editor_drags_saves_and_keeps_a_point(templated_character, live_serv
     rig = page.evaluate(f"fetch('/api/characters/{slug}/rig/').then((response) => response.json())")
     assert rig["source"] == "editor"
     assert tuple(rig["handles"]["mouth"][0]) == kept
+    page.goto(f"{live_server.url}/c/{slug}/")
+    expect(page.get_by_test_id("make-clip")).to_be_visible()
+    page.go_back()
 
     # Zoomed in, the same drag moves the point by fewer portrait pixels.
     page.get_by_role("button", name="Zoom to face").click()
