@@ -1,4 +1,7 @@
-"""ASGI entry point served by Daphne: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point served by Daphne: HTTP through Django, WebSockets through Channels.
+
+Anonymous feed pages are answered from a short-lived cache in front of Django (feed/pagecache.py).
+"""
 
 import os
 
@@ -12,10 +15,11 @@ django_asgi_app = get_asgi_application()
 from accounts.sockets import SocketAuthStack  # noqa: E402
 from config import heap  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402  (needs the apps loaded)
+from feed.pagecache import FeedPageCache  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": FeedPageCache(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(SocketAuthStack(URLRouter(websocket_urlpatterns))),
     }
 )
