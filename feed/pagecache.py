@@ -7,6 +7,12 @@ host, scheme, Accept header and full query string, and replayed byte for byte wh
 costs one Redis GET and no Django at all. Only a 200 that sets no cookie is kept. A new post therefore
 reaches anonymous viewers within FEED_CACHE_SECONDS; signed-in viewers (their likes are in the page)
 always go to Django. When Redis does not answer, requests go to Django as if there were no cache.
+
+When a page expires under load, one request (the holder of a short Redis lock) rebuilds it through
+Django while the others are still answered with the expired copy, so an expiry never sends every
+client to Django at once. An expired copy is served at most STALE_SECONDS past its time, and only
+while someone is rebuilding it: the next request after expiry that finds no rebuild under way
+rebuilds it itself and gets the new page.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -34,6 +41,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 FEED_PATH = "/api/feed/"
 MAX_BODY_BYTES = 1_000_000
 REDIS_TIMEOUT_SECONDS = 0.5
+STALE_SECONDS = 10.0  # how long an expired page is kept to answer with while one request rebuilds it
+REBUILD_LOCK_SECONDS = 10.0  # a rebuild that never finished (its process died) blocks no one longer than this
 
 
 def header(scope: Scope, name: bytes) -> bytes:
@@ -76,16 +85,21 @@ def cache_key(scope: Scope) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:feedpage:{digest}"
 
 
-def encode(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
-    """A response as one value: a JSON line of status and headers, then the body."""
-    head = {"status": status, "headers": [[name.decode("latin-1"), value.decode("latin-1")] for name, value in headers]}
+def encode(status: int, headers: list[tuple[bytes, bytes]], body: bytes, fresh_until: float) -> bytes:
+    """A response as one value: a JSON line of status, headers and the time it expires, then the body."""
+    head = {
+        "status": status,
+        "headers": [[name.decode("latin-1"), value.decode("latin-1")] for name, value in headers],
+        "fresh_until": fresh_until,
+    }
     return json.dumps(head).encode() + b"\n" + body
 
 
-def decode(value: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def decode(value: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes, float]:
     head, _, body = value.partition(b"\n")
     parsed = json.loads(head)
-    return parsed["status"], [(name.encode("latin-1"), item.encode("latin-1")) for name, item in parsed["headers"]], body
+    headers = [(name.encode("latin-1"), item.encode("latin-1")) for name, item in parsed["headers"]]
+    return parsed["status"], headers, body, parsed["fresh_until"]
 
 
 # One client per event loop: an asyncio Redis connection belongs to the loop that opened it.
@@ -114,16 +128,25 @@ class FeedPageCache:
         key = cache_key(scope)
         try:
             cached = await client().get(key)
+            if cached is not None:
+                status, headers, body, fresh_until = decode(cached)
+                # Fresh, or expired while another request rebuilds it: answer with it.
+                if time.time() < fresh_until or not await client().set(
+                    f"{key}:rebuild", b"1", nx=True, px=round(REBUILD_LOCK_SECONDS * 1000)
+                ):
+                    await send({"type": "http.response.start", "status": status, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+                    return
         except (aioredis.RedisError, OSError) as error:
             logger.warning("Feed page cache unavailable: %s", error)
             await self.app(scope, receive, send)
             return
-        if cached is not None:
-            status, headers, body = decode(cached)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
-        await self.app(scope, receive, Recorder(send, key))
+        recorder = Recorder(send, key)
+        try:
+            await self.app(scope, receive, recorder)
+        finally:
+            if cached is not None:  # this request held the rebuild lock
+                await recorder.release()
 
 
 class Recorder:
@@ -150,8 +173,15 @@ class Recorder:
     async def store(self) -> None:
         if self.status != 200 or self.size > MAX_BODY_BYTES or any(name.lower() == b"set-cookie" for name, _ in self.headers):
             return
-        value = encode(self.status, self.headers, b"".join(self.body))
+        seconds = settings.FEED_CACHE_SECONDS
+        value = encode(self.status, self.headers, b"".join(self.body), time.time() + seconds)
         try:
-            await client().set(self.key, value, px=max(1, round(settings.FEED_CACHE_SECONDS * 1000)))
+            await client().set(self.key, value, px=max(1, round((seconds + STALE_SECONDS) * 1000)))
+        except (aioredis.RedisError, OSError) as error:
+            logger.warning("Feed page cache unavailable: %s", error)
+
+    async def release(self) -> None:
+        try:
+            await client().delete(f"{self.key}:rebuild")
         except (aioredis.RedisError, OSError) as error:
             logger.warning("Feed page cache unavailable: %s", error)

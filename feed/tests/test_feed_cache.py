@@ -1,14 +1,16 @@
 """Anonymous feed pages from the short-lived cache in front of Django (feed/pagecache.py), through the real ASGI app."""
 
 import asyncio
+import json
 import time
 
 import pytest
+import redis
 from channels.testing import HttpCommunicator
 from rest_framework.authtoken.models import Token
 
 from config.asgi import application
-from feed import selectors
+from feed import pagecache, selectors
 
 pytestmark = pytest.mark.django_db(transaction=True)  # Django answers from a thread of its own
 
@@ -34,8 +36,6 @@ def get(path: str, headers: dict[str, str] | None = None) -> dict:
 
 
 def captions(response: dict) -> list[str]:
-    import json
-
     return [post["caption"] for post in json.loads(response["body"])["results"]]
 
 
@@ -84,6 +84,25 @@ def test_a_new_post_shows_once_the_cached_page_expires(settings, make_post, djan
     make_post(caption="Second")
     assert captions(get("/api/feed/?kind=new")) == ["First"]  # still the cached page
     time.sleep(0.7)
+    assert captions(get("/api/feed/?kind=new")) == ["Second", "First"]
+    assert django_pages == ["new", "new"]
+
+
+def test_an_expired_page_is_served_while_another_request_rebuilds_it(settings, make_post, django_pages):
+    settings.FEED_CACHE_SECONDS = 0.3
+    make_post(caption="First")
+    assert captions(get("/api/feed/?kind=new")) == ["First"]
+    make_post(caption="Second")
+    time.sleep(0.5)
+    key = pagecache.cache_key({"headers": [(b"host", b"testserver")], "query_string": b"kind=new"})
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    store.set(f"{key}:rebuild", b"1", px=10_000)  # another process is rebuilding the page
+    assert captions(get("/api/feed/?kind=new")) == ["First"]
+    assert django_pages == ["new"]
+    store.delete(f"{key}:rebuild")  # its rebuild ended without a page: the next request rebuilds it
+    assert captions(get("/api/feed/?kind=new")) == ["Second", "First"]
+    assert django_pages == ["new", "new"]
+    assert not store.exists(f"{key}:rebuild")
     assert captions(get("/api/feed/?kind=new")) == ["Second", "First"]
     assert django_pages == ["new", "new"]
 
