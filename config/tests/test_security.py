@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from feed import api as feed_api
 
@@ -91,3 +92,12 @@ def test_an_error_without_debug_is_a_plain_500_page(client, monkeypatch, setting
     assert "Server error" in body
     assert "secret internals" not in body and "Traceback" not in body and "settings" not in body.lower()
     assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_work_under_the_policy(page, asgi_server):
+    """Swagger UI renders the schema in real Chromium; the page fixture fails the test on any CSP violation."""
+    page.goto(f"{asgi_server.url}/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Marionette API", timeout=30_000)
+    expect(page.locator(".opblock-tag").first).to_be_visible()

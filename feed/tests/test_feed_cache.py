@@ -32,7 +32,14 @@ def django_pages(monkeypatch) -> list[str]:
 def get(path: str, headers: dict[str, str] | None = None) -> dict:
     """The ASGI app's response (status, headers, body) to a GET, as Daphne would hand it the request."""
     raw = [(b"host", b"testserver"), *((name.encode(), value.encode()) for name, value in (headers or {}).items())]
-    return asyncio.run(HttpCommunicator(application, "GET", path, headers=raw).get_response(timeout=30))
+
+    async def request() -> dict:
+        communicator = HttpCommunicator(application, "GET", path, headers=raw)
+        response = await communicator.get_response(timeout=30)
+        await communicator.wait(timeout=30)  # Django's end of the request too: its database connection goes back
+        return response
+
+    return asyncio.run(request())
 
 
 def captions(response: dict) -> list[str]:
