@@ -5,6 +5,8 @@ PORT ?= 8000
 
 .PHONY: run test lint setup setup-dev bench
 
+# The settings are production-safe by default (DEBUG off); `make run` is the development setup.
+run: export DEBUG ?= true
 run: setup
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py collectstatic --noinput -v 0
@@ -17,7 +19,7 @@ test: setup-dev lint
 bench: setup-dev
 	.venv/bin/pip install -q --disable-pip-version-check --no-deps invisible-watermark==0.2.0
 	mkdir -p bench/results
-	for name in moderation_text moderation_images watermark clip lipsync feed queue; do \
+	for name in moderation_text moderation_images watermark clip lipsync feed queue load; do \
 		$(PYTHON) -m bench.$$name > bench/results/$$name.json || exit 1; echo "bench/results/$$name.json"; done
 
 lint: setup-dev

@@ -136,11 +136,22 @@ CHROMIUM_ARGS = [
 
 
 def browser_page(**context_options) -> Iterator:
+    """A page of a fresh browser; the test fails when anything on it broke the Content-Security-Policy."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(accept_downloads=True, **context_options)
+        violations: list[str] = []
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(f"{message.location.get('url')}: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
         yield context.new_page()
         browser.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture

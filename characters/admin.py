@@ -21,13 +21,13 @@ class CharacterAdmin(admin.ModelAdmin):
     def thumbnail(self, character: Character) -> str:
         if not character.portrait_thumbnail:
             return ""
-        return format_html('<img src="{}" width="40" height="40" style="border-radius:6px">', character.portrait_thumbnail.url)
+        return format_html('<img src="{}" width="40" height="40" class="admin-thumbnail">', character.portrait_thumbnail.url)
 
     @admin.display(description="Portrait")
     def preview(self, character: Character) -> str:
         if not character.portrait:
             return "No portrait"
-        return format_html('<img src="{}" style="max-width:240px;border-radius:8px">', character.portrait.url)
+        return format_html('<img src="{}" alt="" class="admin-preview">', character.portrait.url)
 
 
 @admin.register(Tag)

@@ -1,4 +1,7 @@
-"""ASGI entry point served by Daphne: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point served by Daphne: HTTP through Django, WebSockets through Channels.
+
+Anonymous feed pages are answered from a short-lived cache in front of Django (feed/pagecache.py).
+"""
 
 import os
 
@@ -13,12 +16,13 @@ from accounts.sockets import SocketAuthStack  # noqa: E402
 from config import heap  # noqa: E402
 from config.daphne import hand_bodies_to_django  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402  (needs the apps loaded)
+from feed.pagecache import FeedPageCache  # noqa: E402
 
 hand_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": FeedPageCache(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(SocketAuthStack(URLRouter(websocket_urlpatterns))),
     }
 )

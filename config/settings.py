@@ -1,7 +1,7 @@
 """Settings, read only from environment variables, with defaults for the embedded one-machine mode.
 
 Every variable is documented in the README. Production sets DATABASE_URL, REDIS_URL, the S3_*
-variables, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
+variables, SECRET_KEY and ALLOWED_HOSTS. DEBUG is off unless set: `make run` sets DEBUG=true for development.
 """
 
 import json
@@ -9,8 +9,10 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -40,7 +42,8 @@ def local_secret_key() -> str:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key()
-DEBUG = env_bool("DEBUG", True)
+# Off by default, so a 500 never shows the debug page; the development run command (`make run`) turns it on.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = "Marionette"
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "storages",
+    "csp",
     "config",
     "moderation",
     "accounts",
@@ -72,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -108,6 +114,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+# PostgreSQL: each process keeps a pool of open connections (psycopg-pool), so a request does not pay for a
+# connection. Up to DATABASE_POOL_MAX_SIZE per process; a request waits DATABASE_POOL_TIMEOUT_SECONDS at most
+# for a free one. DATABASE_POOL=false goes back to a connection per request (DATABASE_CONN_MAX_AGE applies then).
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "16"))
+DATABASE_POOL_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_POOL_TIMEOUT_SECONDS", "10"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections together with a pool
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": DATABASE_POOL_TIMEOUT_SECONDS,
+    }
 # The embedded SQLite takes many writers at once: WAL lets readers run beside the one writer, a
 # writer waits up to SQLITE_BUSY_TIMEOUT_SECONDS for the lock instead of failing with "database is
 # locked", and transactions take the write lock when they begin (IMMEDIATE), because a read
@@ -177,6 +195,11 @@ CELERY_TASK_ROUTES = {
     "generation.tasks.sweep_lost_jobs": {"queue": "default"},
     "generation.tasks.*": {"queue": "generation"},
 }
+# Anonymous GET /api/feed/ pages are answered from Redis for this many seconds (feed/pagecache.py, in front of
+# Django in config/asgi.py); 0 turns the cache off.
+FEED_CACHE_SECONDS = float(os.environ.get("FEED_CACHE_SECONDS", "5"))
+# Daphne processes that runplatform starts, all accepting on one listening socket.
+WEB_PROCESSES = int(os.environ.get("WEB_PROCESSES", "2"))
 # Views are buffered in Redis and written to the posts' counters in batches (feed/viewcounts.py).
 FEED_VIEW_FLUSH_SECONDS = float(os.environ.get("FEED_VIEW_FLUSH_SECONDS", "30"))
 # A clip job still queued after CLIP_QUEUED_MAX_AGE_SECONDS (its message was lost) is queued once
@@ -236,15 +259,47 @@ if S3_BUCKET:
     }
 else:
     DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Without DEBUG, static files carry content hashes in their names (whitenoise's manifest, written by
+# collectstatic, which `make run` runs). STATIC_MANIFEST=false serves them by their plain names without a
+# collectstatic first: the test suite does that (config/pytest_plugin.py).
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 SERVE_MEDIA = not S3_BUCKET
+
+# --- Content-Security-Policy on every response (django-csp). Scripts and styles come from this origin
+# only: no inline code except a block that carries the response's nonce ({{ request.csp_nonce }}).
+# Media may come from the S3 endpoint or its custom domain as well.
+MEDIA_ORIGINS: list[str] = []
+if S3_BUCKET and os.environ.get("S3_CUSTOM_DOMAIN"):
+    MEDIA_ORIGINS.append(f"https://{os.environ['S3_CUSTOM_DOMAIN']}")
+if S3_BUCKET and os.environ.get("S3_ENDPOINT_URL"):
+    endpoint = urlparse(os.environ["S3_ENDPOINT_URL"])
+    MEDIA_ORIGINS.append(f"{endpoint.scheme}://{endpoint.netloc}")
+elif S3_BUCKET:
+    MEDIA_ORIGINS.append("https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:", *MEDIA_ORIGINS],
+        "media-src": [SELF, "blob:", *MEDIA_ORIGINS],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, *MEDIA_ORIGINS],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
 
 # Uploads: card files may reach 20 MB; Django refuses larger request bodies with a 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25_000_000
@@ -265,6 +320,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # JSON only; the browsable API (whose templates carry inline styles the CSP refuses) in development only.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPages",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # "format" is a query parameter of the card export; content negotiation uses Accept only.

@@ -36,7 +36,7 @@ class ClipAdmin(ReadOnlyAdmin):
 
     @admin.display(description="")
     def thumbnail(self, clip: Clip) -> str:
-        return format_html('<img src="{}" width="40" height="40" style="border-radius:6px;object-fit:cover">', clip.poster.url)
+        return format_html('<img src="{}" width="40" height="40" class="admin-thumbnail">', clip.poster.url)
 
     @admin.display(description="C2PA")
     def c2pa_state(self, clip: Clip) -> str:
@@ -45,7 +45,7 @@ class ClipAdmin(ReadOnlyAdmin):
     @admin.display(description="Clip")
     def player(self, clip: Clip) -> str:
         return format_html(
-            '<video controls src="{}" poster="{}" style="max-width:360px;border-radius:8px"></video>',
+            '<video controls src="{}" poster="{}" class="admin-video"></video>',
             clip.video.url,
             clip.poster.url,
         )

@@ -56,9 +56,7 @@ class DecisionForm(forms.Form):
 
 
 def pretty_json(value) -> str:
-    return format_html(
-        "<pre style='white-space:pre-wrap;max-width:60em'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False)
-    )
+    return format_html("<pre class='admin-json'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @admin.register(Case)
@@ -86,7 +84,7 @@ class CaseAdmin(admin.ModelAdmin):
         rows = format_html("<p><strong>State:</strong> {} {}</p>", item.get_moderation_state_display(), item.moderation_reason)
         image = item.moderation_image_url()
         if image:
-            rows += format_html('<img src="{}" alt="" style="max-width:240px;border-radius:8px">', image)
+            rows += format_html('<img src="{}" alt="" class="admin-preview">', image)
         for label, value in item.moderation_preview().items():
             rows += format_html("<p><strong>{}:</strong> {}</p>", label, value)
         return rows

@@ -86,10 +86,24 @@ def get_json(url: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+def daphnes_in_group(group: int) -> int:
+    """How many Daphne processes run in a process group (Linux /proc)."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[2]) == group and b"daphne" in cmdline:
+            count += 1
+    return count
+
+
 def test_run_command_serves_and_ctrl_c_stops_every_process(tmp_path):
-    """runplatform starts Redis, a worker and Daphne; SIGINT to its process group (Ctrl-C) ends them all."""
+    """runplatform starts Redis, a worker and WEB_PROCESSES Daphnes on one port; SIGINT to its process group (Ctrl-C) ends them all."""
     port, redis_port = free_port(), free_port()
-    env = {**os.environ, "VAR_DIR": str(tmp_path), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "WEB_PROCESSES": "2"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     if "DATABASE_URL" not in env:
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
@@ -113,6 +127,10 @@ def test_run_command_serves_and_ctrl_c_stops_every_process(tmp_path):
             time.sleep(0.5)
         assert status == 200, body
         assert redis_answers(f"redis://127.0.0.1:{redis_port}/0")
+        assert daphnes_in_group(process.pid) == 2
+        # Every request is answered, whichever Daphne accepts it (one that has not pinned a worker yet may say 503).
+        answers = [get_json(f"http://127.0.0.1:{port}/api/health/") for _ in range(10)]
+        assert all(status in {200, 503} and "checks" in answer for status, answer in answers)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output = process.communicate(timeout=60)[0].decode()

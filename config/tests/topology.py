@@ -22,6 +22,7 @@ import requests
 from django.conf import settings
 from websockets.asyncio.client import ClientConnection, connect
 
+from config import web
 from config.embedded import free_port
 
 STARTUP_SECONDS = 90  # two Daphnes and two workers import Django at once on a small machine
@@ -76,8 +77,7 @@ class Daphne(Process):
     def __init__(self, name: str, env: Mapping[str, str], log_dir: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"]
-        super().__init__(name, command, env, log_dir)
+        super().__init__(name, web.daphne_command(host="127.0.0.1", port=self.port), env, log_dir)
 
     def health(self) -> int | None:
         """The status of GET /api/health/, or None while nothing answers on the port yet."""

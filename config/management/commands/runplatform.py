@@ -1,6 +1,8 @@
-"""Start the whole platform on one machine: embedded Redis (if needed), Daphne, a Celery worker and Celery beat.
+"""Start the whole platform on one machine: embedded Redis (if needed), Daphnes, a Celery worker and Celery beat.
 
-Ctrl-C (SIGINT) or SIGTERM stops every process this command started.
+WEB_PROCESSES Daphne processes (or --processes) accept on one listening socket that this command binds
+and hands them (daphne --fd), so the web tier uses every core. Ctrl-C (SIGINT) or SIGTERM stops every
+process this command started.
 """
 
 import signal
@@ -12,21 +14,36 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from config import web
 from config.embedded import start_embedded_redis
 
 
 class Command(BaseCommand):
-    help = "Run Daphne (HTTP + WebSockets), a Celery worker and Celery beat, with the embedded Redis when needed."
+    help = "Run Daphnes (HTTP + WebSockets), a Celery worker and Celery beat, with the embedded Redis when needed."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--concurrency", type=int, default=1, help="Celery worker processes.")
         parser.add_argument(
+            "--processes", type=int, default=None, help="Daphne processes on the one port (default: WEB_PROCESSES)."
+        )
+        parser.add_argument("--no-worker", action="store_true", help="Start no Celery worker and no beat (web tier only).")
+        parser.add_argument(
             "--load-demo", action="store_true", help="Add the demo characters and their posts first (once Redis answers)."
         )
 
-    def handle(self, *args, host: str, port: int, concurrency: int, load_demo: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        host: str,
+        port: int,
+        concurrency: int,
+        processes: int | None,
+        no_worker: bool,
+        load_demo: bool,
+        **options,
+    ) -> None:
         children: list[subprocess.Popen] = []
         redis = start_embedded_redis(settings.REDIS_URL, settings.VAR_DIR / "redis")
         if redis:
@@ -35,13 +52,19 @@ class Command(BaseCommand):
         if load_demo:
             call_command("load_demo")
             call_command("load_demo_posts")
-        children.append(self.spawn_worker(concurrency))
-        children.append(self.spawn_beat())
-        children.append(
-            subprocess.Popen([sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"])
-        )
+        if not no_worker:
+            children.append(self.spawn_worker(concurrency))
+            children.append(self.spawn_beat())
+        children += self.spawn_web(host, port, processes or settings.WEB_PROCESSES)
         self.stdout.write(self.style.SUCCESS(f"Marionette is running at http://{host}:{port}/  (Ctrl-C stops it)"))
         self.supervise(children)
+
+    def spawn_web(self, host: str, port: int, processes: int) -> list[subprocess.Popen]:
+        """Daphnes sharing one listening socket: the kernel hands each new connection to one of them."""
+        with web.listening_socket(host, port) as listener:
+            fd = listener.fileno()
+            command = web.daphne_command(fd=fd, access_log=settings.DEBUG)
+            return [subprocess.Popen(command, pass_fds=[fd]) for _ in range(max(1, processes))]
 
     def spawn_worker(self, concurrency: int) -> subprocess.Popen:
         return subprocess.Popen(
