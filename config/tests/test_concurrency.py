@@ -1,8 +1,12 @@
 """Many writers at once on the configured database (the embedded SQLite file, or PostgreSQL in CI): no 500, exact counts."""
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -82,3 +86,22 @@ def test_fifty_concurrent_writers_get_no_500_and_exact_counts(settings, owner, m
     assert UsageCounter.objects.get(user=maker, action="clip").count == QUOTA
     assert GenerationJob.objects.filter(owner=maker, status=JobStatus.QUEUED).count() == QUOTA
     assert User.objects.filter(username__startswith="newcomer").count() == WRITERS["sign_ups"]
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"), reason="the test above runs on the embedded SQLite here"
+)
+def test_the_same_writers_on_the_embedded_sqlite_default():
+    """On PostgreSQL (CI), the embedded default must hold too: the test above again, in a process on SQLite."""
+    env = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
+    test = f"{__file__}::test_fifty_concurrent_writers_get_no_500_and_exact_counts"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", test, "-q", "-p", "no:cacheprovider"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
