@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from feed import api as feed_api
+from feed import views as feed_views
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,20 +79,24 @@ def test_api_responses_carry_the_policy_and_are_json_only(client):
 
 
 @pytest.mark.django_db
-def test_an_error_without_debug_is_a_plain_500_page(client, monkeypatch, settings):
+def test_an_error_without_debug_is_a_plain_500_page_or_plain_json(client, monkeypatch, settings):
+    """Pages get the plain HTML error page, the API its JSON shape; neither shows anything internal."""
     assert not settings.DEBUG
 
-    def fail(self, request):
+    def fail(*args, **kwargs):
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(feed_api.FeedView, "get", fail)
+    monkeypatch.setattr(feed_views, "give_viewer_id", fail)
     client.raise_request_exception = False
-    response = client.get("/api/feed/")
-    assert response.status_code == 500
-    body = response.content.decode()
-    assert "Server error" in body
-    assert "secret internals" not in body and "Traceback" not in body and "settings" not in body.lower()
-    assert "Content-Security-Policy" in response.headers
+    page, api = client.get("/feed/"), client.get("/api/feed/")
+    assert page.status_code == api.status_code == 500
+    assert "Server error" in page.content.decode() and page["Content-Type"].startswith("text/html")
+    assert api["Content-Type"] == "application/json" and set(api.json()) == {"detail"}
+    for response in (page, api):
+        body = response.content.decode()
+        assert "secret internals" not in body and "Traceback" not in body and "settings" not in body.lower()
+        assert "Content-Security-Policy" in response.headers
 
 
 @pytest.mark.browser
