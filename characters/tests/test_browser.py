@@ -48,7 +48,7 @@ def test_sign_up_create_export_and_reimport(page, live_server, tmp_path):
     page.set_input_files("#id_file", str(card))
     page.click("main button[type=submit]")
     expect(page.get_by_role("heading", name="Captain Nova")).to_be_visible()
-    expect(page.locator(".flash")).to_contain_text("Imported Captain Nova")
+    expect(page.locator(".flash.success")).to_contain_text("Imported Captain Nova")
     expect(page.locator(".tagline")).to_have_text("Pilot of the Dawn")
     expect(page.locator(".prose").first).to_have_text("{{char}} guides {{user}} through the stars.")
     expect(page.get_by_alt_text("Portrait of Captain Nova")).to_be_visible()
