@@ -28,9 +28,13 @@ HEAD_RING_FOLLOW = 0.6  # how much of the head's motion the hair ring follows
 NECK_STRETCH = 0.6  # how much of the chin's drop the ring under it follows
 BADGE_TEXT = "AI-generated"
 
+# The mouth interior's colours for a typical colour portrait; each portrait gets them matched to its own
+# lips and skin, with their saturation scaled to the portrait's (see _mouth_palette).
 THROAT_COLOUR = np.array([58, 18, 24], np.float32)
 TEETH_COLOUR = np.array([236, 232, 222], np.float32)
 TONGUE_COLOUR = np.array([176, 78, 82], np.float32)
+TYPICAL_LIP_CHROMA = 0.35  # (max - min) / max of a colour photo's lips; a portrait's own lips scale the palette's
+TEETH_MIN_OPENING = 0.1  # of the mouth width: narrower openings show throat only, never a sliver of teeth
 _EMPTY = 255  # id-map value for pixels no triangle covers
 
 
@@ -105,6 +109,7 @@ class Renderer:
         self._grid_x, self._grid_y = np.meshgrid(np.arange(rx0, rx1, dtype=np.float32), np.arange(ry0, ry1, dtype=np.float32))
         self._badge = _badge(width, height) if badge else None
         self._lid_colours = [_lid_colour(self.image, self.rig, eye) for eye in ("eye_l", "eye_r")]
+        self._palette = _mouth_palette(self.image, self.rig)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -122,7 +127,7 @@ class Renderer:
         frame = self.image.copy()
         rx0, ry0, rx1, ry1 = self._roi
         frame[ry0:ry1, rx0:rx1] = self._warp(moved)
-        _paint_mouth(frame, face, self.axes, float(motion[FIELD["jaw_open"]]))
+        _paint_mouth(frame, face, self.axes, float(motion[FIELD["jaw_open"]]), self._palette)
         self._paint_lids(frame, face, motion)
         if self._badge is not None:
             _overlay(frame, *self._badge)
@@ -337,8 +342,46 @@ def _move_head(points: np.ndarray, rig: Rig, axes: _Axes, motion: np.ndarray, *,
 # --- compositing -----------------------------------------------------------------------------------
 
 
-def _paint_mouth(frame: np.ndarray, face: np.ndarray, axes: _Axes, jaw: float) -> None:
-    """Fill the open mouth: throat, upper teeth under the lip, the tongue when it opens wide."""
+@dataclass(frozen=True)
+class _Palette:
+    throat: np.ndarray
+    teeth: np.ndarray
+    tongue: np.ndarray
+
+
+def _mouth_palette(image: np.ndarray, rig: Rig) -> _Palette:
+    """Throat, teeth and tongue in the portrait's own tones: a black-and-white photo keeps a grey mouth.
+
+    The lips' median colour sets the hue and how colourful the interior may be; the teeth take the
+    light of the face's brightest skin so they never glow brighter than the picture allows.
+    """
+    height, width = image.shape[:2]
+    lips = _polygon_mask(rig.group("lips_outer"), (height, width)) > 127
+    lips &= _polygon_mask(rig.group("lips_inner"), (height, width)) <= 127
+    face = _polygon_mask(rig.group("outline"), (height, width)) > 127
+    lip = np.median(image[lips], axis=0).astype(np.float32) if lips.sum() >= 4 else TONGUE_COLOUR
+    skin = image[face].astype(np.float32) if face.sum() >= 16 else image.reshape(-1, 3).astype(np.float32)
+    colourfulness = min(1.0, _chroma(lip) / TYPICAL_LIP_CHROMA)
+    light = float(np.percentile(skin.max(axis=1), 95))
+    return _Palette(
+        throat=_tinted(THROAT_COLOUR, colourfulness),
+        teeth=_tinted(TEETH_COLOUR * min(1.0, (light + 40) / 255), colourfulness),
+        tongue=_tinted(0.55 * TONGUE_COLOUR + 0.45 * lip * 0.8, colourfulness),
+    )
+
+
+def _chroma(colour: np.ndarray) -> float:
+    return float((colour.max() - colour.min()) / max(float(colour.max()), 1.0))
+
+
+def _tinted(colour: np.ndarray, colourfulness: float) -> np.ndarray:
+    """The colour with its saturation scaled by colourfulness (0: its grey of the same luminance)."""
+    grey = float(colour @ np.array([0.299, 0.587, 0.114], np.float32))
+    return (grey + (colour - grey) * colourfulness).astype(np.float32)
+
+
+def _paint_mouth(frame: np.ndarray, face: np.ndarray, axes: _Axes, jaw: float, palette: _Palette) -> None:
+    """Fill the open mouth: throat, upper teeth under the lip once it opens enough, the tongue when it opens wide."""
     ring = face[GROUPS["lips_inner"]]
     opening = float((ring[[7, 6, 5]] - ring[[1, 2, 3]]) @ axes.down @ np.ones(3)) / 3
     if opening < 0.6:
@@ -349,30 +392,39 @@ def _paint_mouth(frame: np.ndarray, face: np.ndarray, axes: _Axes, jaw: float) -
         return
     x0, y0, x1, y1 = box
     mask = _polygon_mask(smooth - [x0, y0], (y1 - y0, x1 - x0))
-    interior = _mouth_interior((mask.shape[0], mask.shape[1]), ring - [x0, y0], axes, opening, jaw)
+    interior = _mouth_interior((mask.shape[0], mask.shape[1]), ring - [x0, y0], axes, opening, jaw, palette)
     alpha = (mask.astype(np.float32) / 255)[..., None]
     patch = frame[y0:y1, x0:x1].astype(np.float32)
     frame[y0:y1, x0:x1] = np.clip(patch * (1 - alpha) + interior * alpha, 0, 255).astype(np.uint8)
 
 
-def _mouth_interior(shape: tuple[int, int], ring: np.ndarray, axes: _Axes, opening: float, jaw: float) -> np.ndarray:
+def _mouth_interior(
+    shape: tuple[int, int], ring: np.ndarray, axes: _Axes, opening: float, jaw: float, palette: _Palette
+) -> np.ndarray:
     height, width = shape
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     top = float(ring[[1, 2, 3], 1].mean())
     centre_x = float(ring[[0, 4], 0].mean())
     half_width = max(float(abs(ring[4, 0] - ring[0, 0])) / 2, 1.0)
     across = np.clip(np.abs(xs - centre_x) / half_width, 0, 1)
+    below_top = np.clip((ys - top) / max(opening, 1), 0, 1)
     # Throat: darker towards the middle and the back.
-    depth = 1 - 0.45 * (1 - across) * np.clip((ys - top) / max(opening, 1), 0, 1)
-    interior = THROAT_COLOUR * depth[..., None]
-    teeth_height = min(0.13 * axes.mouth_width, 0.45 * opening)
-    teeth = (ys - top < teeth_height) & (across < 0.78)
+    depth = 1 - 0.45 * (1 - across) * below_top
+    interior = palette.throat * depth[..., None]
     shade = (1 - 0.35 * across**2)[..., None]
-    interior = np.where(teeth[..., None], TEETH_COLOUR * shade, interior)
+    # Upper teeth: fade in between the minimum opening and twice it; rounded at the ends, behind the upper lip.
+    teeth_show = np.clip(opening / (TEETH_MIN_OPENING * axes.mouth_width) - 1, 0, 1)
+    if teeth_show > 0:
+        teeth_height = min(0.13 * axes.mouth_width, 0.45 * opening) * np.sqrt(np.clip(1 - (across / 0.78) ** 2, 0, 1))
+        teeth = ((ys - top) < teeth_height)[..., None]
+        teeth_colour = palette.teeth * shade * (1 - 0.12 * below_top[..., None])
+        interior = np.where(teeth, interior + (teeth_colour - interior) * teeth_show, interior)
     if jaw > 0.35:
         bottom = top + opening
         tongue = ((xs - centre_x) / (0.6 * half_width)) ** 2 + ((ys - bottom) / (0.35 * opening)) ** 2 < 1
-        interior = np.where(tongue[..., None], TONGUE_COLOUR * shade, interior)
+        # Lit from above: the tongue's far (lower) part falls into the throat's shadow.
+        lower = np.clip((ys - (bottom - 0.35 * opening)) / max(0.35 * opening, 1), 0, 1)[..., None]
+        interior = np.where(tongue[..., None], palette.tongue * shade * (1 - 0.45 * lower), interior)
     return interior.astype(np.float32)
 
 

@@ -123,3 +123,36 @@ def test_the_mesh_never_folds_over_the_motion_range(renderer):
 def _signed_areas(points: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     a, b, c = points[triangles[:, 0]], points[triangles[:, 1]], points[triangles[:, 2]]
     return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+
+
+def _inner_mouth(renderer: Renderer, frame_motion: np.ndarray) -> np.ndarray:
+    """The frame's pixels well inside the open inner-lip ring (away from the anti-aliased edge)."""
+    face = renderer.mesh(frame_motion)[: len(renderer.rig.points)]
+    ring = face[GROUPS["lips_inner"]]
+    centre = ring.mean(axis=0)
+    shrunk = centre + (ring - centre) * 0.6
+    mask = np.zeros(renderer.image.shape[:2], np.uint8)
+    import cv2
+
+    cv2.fillPoly(mask, [np.round(shrunk).astype(np.int32)], 255)
+    return renderer.frame(frame_motion)[mask > 0].astype(int)
+
+
+def test_a_black_and_white_portrait_gets_a_grey_mouth():
+    grey = np.repeat(np.asarray(Image.open(PHOTO).convert("L"))[..., None], 3, axis=2)
+    renderer = Renderer(grey, detect_rig(grey), badge=False)
+    mouth = _inner_mouth(renderer, _motion(jaw_open=1.0))
+    assert mouth.size and np.abs(mouth - mouth.mean(axis=1, keepdims=True)).max() <= 2  # R = G = B, no red or cream
+
+
+def test_a_colour_portrait_gets_a_mouth_in_its_own_lip_tones(renderer):
+    mouth = _inner_mouth(renderer, _motion(jaw_open=1.0)).mean(axis=0)
+    assert mouth[0] > mouth[2]  # reddish, as the drawn lips are
+
+
+def test_teeth_show_only_once_the_mouth_is_open_enough(renderer):
+    def brightest(jaw: float) -> float:
+        return float(_inner_mouth(renderer, _motion(jaw_open=jaw)).sum(axis=1).max(initial=0))
+
+    assert brightest(0.08) < 300  # a sliver: throat only
+    assert brightest(0.8) > 450  # wide: teeth under the upper lip
