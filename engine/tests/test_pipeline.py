@@ -54,7 +54,8 @@ def test_a_script_becomes_a_signed_watermarked_talking_clip(tmp_path, image, ide
     frames = list(decode_frames(result.video))
     lips = detect_rig(image).scaled(512, 512).group("lips_outer")
     (x0, y0), (x1, y1) = lips.min(axis=0).astype(int) - 8, lips.max(axis=0).astype(int) + 8
-    assert np.std([frame[y0:y1, x0:x1].mean() for frame in frames]) > 2  # the mouth moves
+    # The mouth moves: its pixels change over the clip (a still clip varies by compression noise, well under 1).
+    assert np.stack(frames)[:, y0:y1, x0:x1].astype(np.float32).std(axis=0).mean() > 4
     found = watermark.detect(frames)
     assert found.payload == result.watermark_payload
 
