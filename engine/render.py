@@ -429,14 +429,31 @@ def _mouth_interior(
 
 
 def _lid_colour(image: np.ndarray, rig: Rig, eye: str) -> np.ndarray:
-    """The skin tone between the eye and its brow (median, so lashes and brow hairs don't tint it)."""
-    lid = rig.group(eye)[[1, 2, 3]].mean(axis=0)
+    """The skin tone of the lid: of the skin near the eye (above it, under it, the nose bridge), the one closest to the face's.
+
+    Bangs, hat brims and dark brows often cover the strip above a drawn or painted eye, and a lid
+    painted in their colour reads as a bruise; the face's median colour says which nearby sample is skin.
+    """
+    points = rig.group(eye)
+    lid, below = points[[1, 2, 3]].mean(axis=0), points[[5, 6, 7]].mean(axis=0)
     brow = rig.group("brow_l" if eye == "eye_l" else "brow_r").mean(axis=0)
-    centre = lid + (brow - lid) * 0.5
     radius = max(2, round(0.12 * rig.eye_width()))
+    centres = (lid + (brow - lid) * 0.5, below + (below - lid) * 0.9, rig.group("nose")[0])
+    samples = [sample for sample in (_median_patch(image, centre, radius) for centre in centres) if sample is not None]
+    if not samples:
+        return np.full(3, 128, np.float32)
+    face = _polygon_mask(rig.group("outline"), image.shape[:2]) > 127
+    if face.sum() < 16:
+        return samples[0]
+    skin = np.median(image[face], axis=0).astype(np.float32)
+    return min(samples, key=lambda sample: float(np.abs(sample - skin).sum()))
+
+
+def _median_patch(image: np.ndarray, centre: np.ndarray, radius: int) -> np.ndarray | None:
+    """The median colour of a 4r × 2r patch (so lashes and stray hairs don't tint it); None off the picture."""
     x, y = np.round(centre).astype(int)
-    patch = image[max(0, y - radius) : y + radius + 1, max(0, x - 2 * radius) : x + 2 * radius + 1]
-    return np.median(patch.reshape(-1, 3), axis=0).astype(np.float32) if patch.size else np.full(3, 128, np.float32)
+    patch = image[max(0, y - radius) : max(0, y + radius + 1), max(0, x - 2 * radius) : max(0, x + 2 * radius + 1)]
+    return np.median(patch.reshape(-1, 3), axis=0).astype(np.float32) if patch.size else None
 
 
 def _paint_lid(frame: np.ndarray, open_eye: np.ndarray, eye: np.ndarray, colour: np.ndarray, axes: _Axes, opacity: float) -> None:

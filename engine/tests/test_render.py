@@ -156,3 +156,18 @@ def test_teeth_show_only_once_the_mouth_is_open_enough(renderer):
 
     assert brightest(0.08) < 300  # a sliver: throat only
     assert brightest(0.8) > 450  # wide: teeth under the upper lip
+
+
+def test_bangs_over_the_brows_do_not_colour_the_lids():
+    """Dark hair across the strip above the eyes (where the lid's tone used to be sampled) leaves the lids skin-toned."""
+    image = _image(DRAWN).copy()
+    rig = detect_rig(image)
+    brows = np.concatenate([rig.group("brow_l"), rig.group("brow_r")])
+    lids = np.concatenate([rig.group("eye_l")[[1, 2, 3]], rig.group("eye_r")[[1, 2, 3]]])
+    top, bottom = int(brows[:, 1].min()) - 10, int(lids[:, 1].min()) - 2
+    image[top:bottom, int(brows[:, 0].min()) - 10 : int(brows[:, 0].max()) + 10] = (40, 24, 16)  # bangs
+    renderer = Renderer(image, rig, badge=False)
+    eye = _box(renderer.rig.group("eye_l"), 0)
+    shut = renderer.frame(_motion(blink_l=1.0, blink_r=1.0))[eye].reshape(-1, 3).astype(float)
+    skin = image[_box(rig.group("nose"), 2)].reshape(-1, 3).astype(float).mean(axis=0)
+    assert np.abs(np.median(shut, axis=0) - skin).max() < 45
