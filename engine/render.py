@@ -442,7 +442,7 @@ def _lid_colour(image: np.ndarray, rig: Rig, eye: str) -> np.ndarray:
     samples = [sample for sample in (_median_patch(image, centre, radius) for centre in centres) if sample is not None]
     if not samples:
         return np.full(3, 128, np.float32)
-    face = _polygon_mask(rig.group("outline"), image.shape[:2]) > 127
+    face = _polygon_mask(rig.group("outline"), (image.shape[0], image.shape[1])) > 127
     if face.sum() < 16:
         return samples[0]
     skin = np.median(image[face], axis=0).astype(np.float32)
