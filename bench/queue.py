@@ -44,7 +44,6 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 class Request:
     at: float
     user: int
-    heavy: bool = field(compare=False)
 
 
 def burst(rng: random.Random) -> list[Request]:
@@ -54,7 +53,7 @@ def burst(rng: random.Random) -> list[Request]:
         heavy = user >= CREATORS_LIGHT
         arrival = rng.uniform(0, HEAVY_ARRIVAL_WINDOW_SECONDS if heavy else ARRIVAL_WINDOW_SECONDS)
         for clip in range(HEAVY_CLIPS if heavy else rng.choice((1, 2))):
-            requests.append(Request(at=arrival + clip * rng.uniform(0.5, 3), user=user, heavy=heavy))
+            requests.append(Request(at=arrival + clip * rng.uniform(0.5, 3), user=user))
     return sorted(requests)
 
 

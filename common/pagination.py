@@ -24,7 +24,7 @@ def requested_page_size(request: Request, parameter: str, default: int, maximum:
     try:
         size = int(raw)
     except ValueError:
-        raise BadPageParameter(f"{parameter} must be a whole number from 1 to {maximum}.") from None
+        size = 0
     if size < 1:
         raise BadPageParameter(f"{parameter} must be a whole number from 1 to {maximum}.")
     return min(size, maximum)

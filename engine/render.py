@@ -108,8 +108,10 @@ class Renderer:
         rx0, ry0, rx1, ry1 = self._roi
         self._grid_x, self._grid_y = np.meshgrid(np.arange(rx0, rx1, dtype=np.float32), np.arange(ry0, ry1, dtype=np.float32))
         self._badge = _badge(width, height) if badge else None
-        self._lid_colours = [_lid_colour(self.image, self.rig, eye) for eye in ("eye_l", "eye_r")]
-        self._palette = _mouth_palette(self.image, self.rig)
+        face = _face_pixels(self.image, self.rig)
+        skin_tone = None if face is None else np.median(face, axis=0).astype(np.float32)
+        self._lid_colours = [_lid_colour(self.image, self.rig, eye, skin_tone) for eye in ("eye_l", "eye_r")]
+        self._palette = _mouth_palette(self.image, self.rig, face)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -349,7 +351,13 @@ class _Palette:
     tongue: np.ndarray
 
 
-def _mouth_palette(image: np.ndarray, rig: Rig) -> _Palette:
+def _face_pixels(image: np.ndarray, rig: Rig) -> np.ndarray | None:
+    """The pixels inside the face outline, as float32 RGB rows; None when the outline covers almost nothing."""
+    face = _polygon_mask(rig.group("outline"), (image.shape[0], image.shape[1])) > 127
+    return image[face].astype(np.float32) if face.sum() >= 16 else None
+
+
+def _mouth_palette(image: np.ndarray, rig: Rig, face: np.ndarray | None) -> _Palette:
     """Throat, teeth and tongue in the portrait's own tones: a black-and-white photo keeps a grey mouth.
 
     The lips' median colour sets the hue and how colourful the interior may be; the teeth take the
@@ -358,9 +366,8 @@ def _mouth_palette(image: np.ndarray, rig: Rig) -> _Palette:
     height, width = image.shape[:2]
     lips = _polygon_mask(rig.group("lips_outer"), (height, width)) > 127
     lips &= _polygon_mask(rig.group("lips_inner"), (height, width)) <= 127
-    face = _polygon_mask(rig.group("outline"), (height, width)) > 127
     lip = np.median(image[lips], axis=0).astype(np.float32) if lips.sum() >= 4 else TONGUE_COLOUR
-    skin = image[face].astype(np.float32) if face.sum() >= 16 else image.reshape(-1, 3).astype(np.float32)
+    skin = face if face is not None else image.reshape(-1, 3).astype(np.float32)
     colourfulness = min(1.0, _chroma(lip) / TYPICAL_LIP_CHROMA)
     light = float(np.percentile(skin.max(axis=1), 95))
     return _Palette(
@@ -428,11 +435,11 @@ def _mouth_interior(
     return interior.astype(np.float32)
 
 
-def _lid_colour(image: np.ndarray, rig: Rig, eye: str) -> np.ndarray:
+def _lid_colour(image: np.ndarray, rig: Rig, eye: str, skin_tone: np.ndarray | None) -> np.ndarray:
     """The skin tone of the lid: of the skin near the eye (above it, under it, the nose bridge), the one closest to the face's.
 
     Bangs, hat brims and dark brows often cover the strip above a drawn or painted eye, and a lid
-    painted in their colour reads as a bruise; the face's median colour says which nearby sample is skin.
+    painted in their colour reads as a bruise; the face's median colour (skin_tone) says which nearby sample is skin.
     """
     points = rig.group(eye)
     lid, below = points[[1, 2, 3]].mean(axis=0), points[[5, 6, 7]].mean(axis=0)
@@ -442,11 +449,9 @@ def _lid_colour(image: np.ndarray, rig: Rig, eye: str) -> np.ndarray:
     samples = [sample for sample in (_median_patch(image, centre, radius) for centre in centres) if sample is not None]
     if not samples:
         return np.full(3, 128, np.float32)
-    face = _polygon_mask(rig.group("outline"), (image.shape[0], image.shape[1])) > 127
-    if face.sum() < 16:
+    if skin_tone is None:
         return samples[0]
-    skin = np.median(image[face], axis=0).astype(np.float32)
-    return min(samples, key=lambda sample: float(np.abs(sample - skin).sum()))
+    return min(samples, key=lambda sample: float(np.abs(sample - skin_tone).sum()))
 
 
 def _median_patch(image: np.ndarray, centre: np.ndarray, radius: int) -> np.ndarray | None:

@@ -255,9 +255,10 @@ def _face_mesh_landmarks(image: np.ndarray) -> np.ndarray | None:
 
 def _haar_face_box(image: np.ndarray) -> tuple[float, float, float, float] | None:
     gray = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")  # type: ignore[attr-defined]  # cv2.data exists at run time; the stubs omit it
     side = min(gray.shape)
-    faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(max(24, side // 8),) * 2)
+    faces = _cascade("haarcascade_frontalface_default.xml").detectMultiScale(
+        gray, scaleFactor=1.1, minNeighbors=5, minSize=(max(24, side // 8),) * 2
+    )
     # A face box is believed only with an eye in its upper half: hands, knees, fur and textures fool the face cascade.
     faces = [face for face in faces if _has_eyes(gray, face)]
     if not faces:
@@ -267,12 +268,19 @@ def _haar_face_box(image: np.ndarray) -> tuple[float, float, float, float] | Non
     return float(x), float(y), float(w), float(h)
 
 
+@functools.cache
+def _cascade(name: str) -> Any:
+    """One of OpenCV's bundled Haar cascades, read from disk once per process."""
+    return cv2.CascadeClassifier(cv2.data.haarcascades + name)  # type: ignore[attr-defined]  # cv2.data exists at run time; the stubs omit it
+
+
 def _has_eyes(gray: np.ndarray, face: Any) -> bool:
     """At least one eye, as OpenCV's eye cascade sees it, in the upper half of the face box."""
     x, y, w, h = (int(value) for value in face)
     upper = gray[y : y + h // 2 + h // 10, x : x + w]
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_eye.xml")  # type: ignore[attr-defined]  # as above
-    eyes = cascade.detectMultiScale(upper, scaleFactor=1.1, minNeighbors=4, minSize=(max(8, w // 10),) * 2, maxSize=(w // 2,) * 2)
+    eyes = _cascade("haarcascade_eye.xml").detectMultiScale(
+        upper, scaleFactor=1.1, minNeighbors=4, minSize=(max(8, w // 10),) * 2, maxSize=(w // 2,) * 2
+    )
     return len(eyes) > 0
 
 

@@ -51,7 +51,7 @@ def clip_maker(
         services.check_can_make_clip(user=request.user, character=character)
     except (ValidationError, ApplicationError) as exc:  # PermissionDenied goes on to a 403 page
         refusal = " ".join(exc.messages)
-        rig_editor = getattr(exc, "editor", None)
+        rig_editor = exc.editor if isinstance(exc, services.RigNeeded) else None
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
             job = submit(form.cleaned_data)

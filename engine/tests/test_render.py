@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -132,8 +133,6 @@ def _inner_mouth(renderer: Renderer, frame_motion: np.ndarray) -> np.ndarray:
     centre = ring.mean(axis=0)
     shrunk = centre + (ring - centre) * 0.6
     mask = np.zeros(renderer.image.shape[:2], np.uint8)
-    import cv2
-
     cv2.fillPoly(mask, [np.round(shrunk).astype(np.int32)], 255)
     return renderer.frame(frame_motion)[mask > 0].astype(int)
 

@@ -5,6 +5,7 @@ like hum and a chord progression with a beat, at levels from quiet to as loud as
 gate's thresholds are the model's defaults; nothing here was tuned on these recordings.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -87,7 +88,7 @@ def jaw(samples: np.ndarray, *, gated: bool) -> np.ndarray:
     features = audio_features(samples, RATE, fps=FPS)
     if gated:
         gate = vad.voice_gate(samples, RATE, frames=features.frames, fps=FPS)
-        features = type(features)(fps=FPS, sample_rate=RATE, log_mel=features.log_mel, energy=features.energy, voice=gate)
+        features = dataclasses.replace(features, voice=gate)
     motion = np.stack(list(BaselineMotion().stream(features, (), seed=1)))
     return motion[:, FIELD["jaw_open"]]
 

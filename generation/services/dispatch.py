@@ -7,8 +7,6 @@ Tickets and waiting jobs match one for one; a spare ticket (its job was cancelle
 next job or nothing. A redelivered ticket (its worker died) takes back the job it was running.
 """
 
-import logging
-
 from django.conf import settings
 
 from accounts.models import User
@@ -16,8 +14,6 @@ from common.errors import ApplicationError
 from generation import selectors
 from generation.models import GenerationJob, JobStatus
 from generation.services.lifecycle import claim_job
-
-logger = logging.getLogger(__name__)
 
 RUN_NEXT_JOB_TASK = "generation.tasks.run_next_job"
 

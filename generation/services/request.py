@@ -55,15 +55,16 @@ def check_can_make_clip(*, user: User, character: Character) -> None:
     if not character.portrait:
         raise ValidationError(f"{character.name} has no portrait yet; a clip needs one.")
     if character_selectors.rig_needs_placing(character=character):
+        is_owner = character.owner_id == user.pk
         raise RigNeeded(
             f"No face was found in {character.name}'s portrait with confidence, so a clip would move the wrong part "
             "of the picture. "
             + (
                 "Place the face points in the rig editor first."
-                if character.owner_id == user.pk
+                if is_owner
                 else "Its creator has to place the face points first."
             ),
-            editor=reverse("character_rig", kwargs={"slug": character.slug}) if character.owner_id == user.pk else None,
+            editor=reverse("character_rig", kwargs={"slug": character.slug}) if is_owner else None,
         )
 
 
